@@ -1,0 +1,187 @@
+//! [`Derived`]: a read-only property computed from other observables.
+
+use std::fmt;
+use std::rc::{Rc, Weak};
+
+use futures_signals::signal::MutableSignalCloned;
+
+use crate::observable::Observable;
+use crate::observers::ObserverGuard;
+
+/// Something a [`Derived`] property can depend on: it calls `on_change` after each change, in its
+/// dependents tier (after all of its own observers).
+///
+/// Implemented by [`Observable`], [`Derived`] and [`ValidatedObservable`](crate::ValidatedObservable).
+///
+/// ```
+/// use traits_core::{Dependency, Derived, Observable};
+/// let a = Observable::new(1);
+/// let b = Observable::new(2);
+/// let deps: [&dyn Dependency; 2] = [&a, &b];
+/// let (a2, b2) = (a.clone(), b.clone());
+/// let sum = Derived::new(&deps, move || a2.get() + b2.get());
+/// assert_eq!(sum.get(), 3);
+/// ```
+pub trait Dependency {
+    /// Registers `on_change` as a dependent; it stays registered until the guard drops.
+    fn add_dependent(&self, on_change: Rc<dyn Fn()>) -> ObserverGuard;
+}
+
+/// A read-only property whose value is a function of one or more other observables.
+///
+/// * [`get`](Self::get) computes the value from the sources, so it is consistent with them even
+///   while the sources' own observers run.
+/// * Observers of a `Derived` are notified after all observers of its sources, and only when the
+///   computed value actually changed (`PartialEq`).
+/// * There is no `set`: the value changes only through its sources.
+///
+/// `Derived` is a cheap handle ([`Clone`]); the sources keep no strong reference to it, so a
+/// derived property that nobody holds stops being computed.
+///
+/// ```
+/// use std::{cell::RefCell, rc::Rc};
+/// use traits_core::{Dependency, Derived, Observable};
+///
+/// let first = Observable::new("Ada".to_string());
+/// let last = Observable::new("Lovelace".to_string());
+/// let full = Derived::new(&[&first as &dyn Dependency, &last], {
+///     let (first, last) = (first.clone(), last.clone());
+///     move || format!("{} {}", first.get(), last.get())
+/// });
+/// let seen = Rc::new(RefCell::new(Vec::new()));
+/// let _g = full.observe({ let seen = seen.clone(); move |_, new| seen.borrow_mut().push(new.clone()) });
+/// last.set("Byron".to_string());
+/// assert_eq!(*seen.borrow(), ["Ada Byron"]);
+/// ```
+pub struct Derived<U> {
+    inner: Rc<Inner<U>>,
+}
+
+struct Inner<U> {
+    compute: Box<dyn Fn() -> U>,
+    /// The last computed value, stored to detect changes and to drive observers and the signal.
+    cache: Observable<U>,
+    _sources: Vec<ObserverGuard>,
+}
+
+impl<U> Clone for Derived<U> {
+    fn clone(&self) -> Self {
+        Derived {
+            inner: Rc::clone(&self.inner),
+        }
+    }
+}
+
+impl<U: Clone + PartialEq + 'static> Derived<U> {
+    /// Creates a property computed by `compute` and recomputed whenever any of `sources` changes.
+    ///
+    /// `compute` should read the sources it depends on (capture clones of their handles).
+    ///
+    /// ```
+    /// use traits_core::{Dependency, Derived, Observable};
+    /// let width = Observable::new(2);
+    /// let area = Derived::new(&[&width as &dyn Dependency], {
+    ///     let width = width.clone();
+    ///     move || width.get() * width.get()
+    /// });
+    /// width.set(3);
+    /// assert_eq!(area.get(), 9);
+    /// ```
+    pub fn new(sources: &[&dyn Dependency], compute: impl Fn() -> U + 'static) -> Self {
+        let inner = Rc::new_cyclic(|weak: &Weak<Inner<U>>| {
+            let on_change: Rc<dyn Fn()> = {
+                let weak = weak.clone();
+                Rc::new(move || {
+                    if let Some(inner) = weak.upgrade() {
+                        inner.cache.set((inner.compute)());
+                    }
+                })
+            };
+            let cache = Observable::new(compute());
+            Inner {
+                compute: Box::new(compute),
+                cache,
+                _sources: sources
+                    .iter()
+                    .map(|source| source.add_dependent(Rc::clone(&on_change)))
+                    .collect(),
+            }
+        });
+        Derived { inner }
+    }
+
+    /// The current value, computed from the sources.
+    ///
+    /// ```
+    /// let n = traits_core::Observable::new(2);
+    /// let double = n.map(|n| n * 2);
+    /// assert_eq!(double.get(), 4);
+    /// ```
+    pub fn get(&self) -> U {
+        (self.inner.compute)()
+    }
+
+    /// Registers `observer`, called with `(old, new)` whenever the computed value changes.
+    ///
+    /// ```
+    /// use std::{cell::Cell, rc::Rc};
+    /// let n = traits_core::Observable::new(1);
+    /// let positive = n.map(|n| *n > 0);
+    /// let flips = Rc::new(Cell::new(0));
+    /// let _g = positive.observe({ let f = flips.clone(); move |_, _| f.set(f.get() + 1) });
+    /// n.set(2); // still positive: no notification
+    /// n.set(-1);
+    /// assert_eq!(flips.get(), 1);
+    /// ```
+    pub fn observe(&self, observer: impl Fn(&U, &U) + 'static) -> ObserverGuard {
+        self.inner.cache.observe(observer)
+    }
+
+    /// A futures-signals signal of the computed value (latest-value view).
+    ///
+    /// ```
+    /// use futures::{executor::block_on, StreamExt};
+    /// use futures_signals::signal::SignalExt;
+    /// let n = traits_core::Observable::new(3);
+    /// let square = n.map(|n| n * n);
+    /// assert_eq!(block_on(square.signal().to_stream().next()), Some(9));
+    /// ```
+    pub fn signal(&self) -> MutableSignalCloned<U> {
+        self.inner.cache.signal()
+    }
+
+    /// A property derived from this one by `f`.
+    ///
+    /// ```
+    /// let n = traits_core::Observable::new(3);
+    /// let label = n.map(|n| n * 10).map(|n| format!("{n} units"));
+    /// assert_eq!(label.get(), "30 units");
+    /// ```
+    pub fn map<V: Clone + PartialEq + 'static>(&self, f: impl Fn(&U) -> V + 'static) -> Derived<V> {
+        let source = self.clone();
+        Derived::new(&[self as &dyn Dependency], move || f(&source.get()))
+    }
+
+    /// The number of registered observers and dependents of this property.
+    ///
+    /// ```
+    /// let n = traits_core::Observable::new(3);
+    /// let d = n.map(|n| *n);
+    /// assert_eq!(d.observer_count(), 0);
+    /// ```
+    pub fn observer_count(&self) -> usize {
+        self.inner.cache.observer_count()
+    }
+}
+
+impl<U: Clone + PartialEq + 'static> Dependency for Derived<U> {
+    fn add_dependent(&self, on_change: Rc<dyn Fn()>) -> ObserverGuard {
+        self.inner.cache.add_dependent(on_change)
+    }
+}
+
+impl<U: Clone + PartialEq + fmt::Debug + 'static> fmt::Debug for Derived<U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Derived").field(&self.get()).finish()
+    }
+}

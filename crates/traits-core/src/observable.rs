@@ -1,0 +1,210 @@
+//! [`Observable`]: a typed value that notifies on change.
+
+use std::fmt;
+use std::rc::Rc;
+
+use futures_signals::signal::{Mutable, MutableSignalCloned};
+
+use crate::derived::{Dependency, Derived};
+use crate::observers::{ObserverGuard, ObserverList, Tier};
+
+/// A typed value that notifies observers, with the old and the new value, whenever it changes.
+///
+/// The value lives in a [`futures_signals::signal::Mutable`], so [`signal`](Self::signal) gives
+/// the latest-value view UI code binds to with futures-signals combinators, while
+/// [`observe`](Self::observe) gives a lossless, synchronous view: every change, in order.
+///
+/// `Observable` is a cheap handle: [`Clone`] gives another handle to the same value. It is a
+/// main-thread object (`!Send`), because its observers may capture GUI widgets.
+///
+/// # Rules
+/// * [`set`](Self::set) stores the value, then notifies, only if the new value differs (`PartialEq`).
+/// * Observers run synchronously on the thread that called `set`, in registration order, and
+///   after them the dependents (derived properties, then nothing else).
+/// * A `set` of the same observable from inside one of its observers is queued: the current
+///   notification finishes first, then the next change is delivered, so every observer sees
+///   every change in order. [`get`](Self::get) always returns the latest stored value.
+/// * If an observer panics, the value stays set, every other observer still runs, and the first
+///   panic resumes on the caller of `set` when the notification is over.
+///
+/// ```
+/// use std::{cell::RefCell, rc::Rc};
+/// use traits_core::Observable;
+///
+/// let name = Observable::new(String::from("Ann"));
+/// let log = Rc::new(RefCell::new(Vec::new()));
+/// let _guard = name.observe({
+///     let log = log.clone();
+///     move |old, new| log.borrow_mut().push(format!("{old} -> {new}"))
+/// });
+/// name.set("Bob".to_string());
+/// name.set("Bob".to_string()); // equal: no notification
+/// assert_eq!(*log.borrow(), ["Ann -> Bob"]);
+/// ```
+pub struct Observable<T> {
+    inner: Rc<Inner<T>>,
+}
+
+struct Inner<T> {
+    value: Mutable<T>,
+    observers: Rc<ObserverList<(T, T)>>,
+}
+
+impl<T> Clone for Observable<T> {
+    fn clone(&self) -> Self {
+        Observable {
+            inner: Rc::clone(&self.inner),
+        }
+    }
+}
+
+impl<T: Clone + PartialEq + 'static> Observable<T> {
+    /// Creates an observable holding `value`.
+    ///
+    /// ```
+    /// let count = traits_core::Observable::new(3);
+    /// assert_eq!(count.get(), 3);
+    /// ```
+    pub fn new(value: T) -> Self {
+        Observable {
+            inner: Rc::new(Inner {
+                value: Mutable::new(value),
+                observers: ObserverList::new(),
+            }),
+        }
+    }
+
+    /// Returns a clone of the current value.
+    ///
+    /// ```
+    /// let word = traits_core::Observable::new("hi".to_string());
+    /// assert_eq!(word.get(), "hi");
+    /// ```
+    pub fn get(&self) -> T {
+        self.inner.value.get_cloned()
+    }
+
+    /// Calls `f` with a reference to the current value, without cloning it.
+    ///
+    /// Do not call [`set`](Self::set) on the same observable from inside `f`.
+    ///
+    /// ```
+    /// let items = traits_core::Observable::new(vec![1, 2, 3]);
+    /// assert_eq!(items.with(|v| v.len()), 3);
+    /// ```
+    pub fn with<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        f(&self.inner.value.lock_ref())
+    }
+
+    /// Stores `value` and notifies observers if it differs from the current value.
+    ///
+    /// Returns whether the value changed. See the type's documentation for re-entrancy and panics.
+    ///
+    /// ```
+    /// let flag = traits_core::Observable::new(false);
+    /// assert!(flag.set(true));
+    /// assert!(!flag.set(true));
+    /// ```
+    pub fn set(&self, value: T) -> bool {
+        let old = {
+            let mut current = self.inner.value.lock_mut();
+            if *current == value {
+                return false;
+            }
+            std::mem::replace(&mut *current, value)
+        };
+        if !self.inner.observers.is_empty() {
+            self.inner.observers.emit((old, self.get()));
+        }
+        true
+    }
+
+    /// Registers `observer`, called with `(old, new)` after every change, until the guard drops.
+    ///
+    /// ```
+    /// use std::{cell::Cell, rc::Rc};
+    /// let level = traits_core::Observable::new(1);
+    /// let last = Rc::new(Cell::new((0, 0)));
+    /// let _g = level.observe({ let last = last.clone(); move |old, new| last.set((*old, *new)) });
+    /// level.set(2);
+    /// assert_eq!(last.get(), (1, 2));
+    /// ```
+    pub fn observe(&self, observer: impl Fn(&T, &T) + 'static) -> ObserverGuard {
+        self.inner.observers.add(
+            Tier::Observer,
+            Rc::new(move |(old, new): &(T, T)| {
+                observer(old, new);
+                true
+            }),
+        )
+    }
+
+    /// A futures-signals [`Signal`](futures_signals::signal::Signal) of the value: the current
+    /// value first, then the latest value whenever the signal is polled after changes
+    /// (intermediate values may be skipped; use [`observe`](Self::observe) to see every change).
+    ///
+    /// ```
+    /// use futures::{executor::block_on, StreamExt};
+    /// use futures_signals::signal::SignalExt;
+    ///
+    /// let value = traits_core::Observable::new(7);
+    /// let mut stream = value.signal().to_stream();
+    /// assert_eq!(block_on(stream.next()), Some(7));
+    /// ```
+    pub fn signal(&self) -> MutableSignalCloned<T> {
+        self.inner.value.signal_cloned()
+    }
+
+    /// A read-only property derived from this value by `f`, notifying only when its result changes.
+    ///
+    /// ```
+    /// let count = traits_core::Observable::new(1);
+    /// let even = count.map(|n| n % 2 == 0);
+    /// assert!(!even.get());
+    /// count.set(4);
+    /// assert!(even.get());
+    /// ```
+    pub fn map<U: Clone + PartialEq + 'static>(&self, f: impl Fn(&T) -> U + 'static) -> Derived<U> {
+        let source = self.clone();
+        Derived::new(&[self as &dyn Dependency], move || source.with(&f))
+    }
+
+    /// The number of registered observers and dependents (for tests and leak checks).
+    ///
+    /// ```
+    /// let value = traits_core::Observable::new(0);
+    /// let guard = value.observe(|_, _| {});
+    /// assert_eq!(value.observer_count(), 1);
+    /// drop(guard);
+    /// assert_eq!(value.observer_count(), 0);
+    /// ```
+    pub fn observer_count(&self) -> usize {
+        self.inner.observers.len()
+    }
+}
+
+impl<T: Clone + PartialEq + 'static> Dependency for Observable<T> {
+    fn add_dependent(&self, on_change: Rc<dyn Fn()>) -> ObserverGuard {
+        self.inner.observers.add(
+            Tier::Dependent,
+            Rc::new(move |_: &(T, T)| {
+                on_change();
+                true
+            }),
+        )
+    }
+}
+
+impl<T: Clone + PartialEq + Default + 'static> Default for Observable<T> {
+    fn default() -> Self {
+        Observable::new(T::default())
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Observable<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Observable")
+            .field(&*self.inner.value.lock_ref())
+            .finish()
+    }
+}

@@ -1,0 +1,1 @@
+//! Runnable programs live in `examples/*.rs`; this library is empty.
