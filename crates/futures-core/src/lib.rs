@@ -1,1 +1,87 @@
-//! placeholder
+//! Run work on background threads and watch it from a GUI thread through observable futures.
+//!
+//! A GUI must never block, and must only be touched on its own thread. This crate lets that
+//! thread hand work to background workers and get back a *future*: a main-thread object whose
+//! [state](TaskFuture::state), progress and partial results change only on the main thread, as
+//! the event loop dispatches the workers' messages. UI code binds to those observables with
+//! futures-signals combinators, or observes them synchronously, and never needs a lock.
+//!
+//! ```
+//! use traits_futures::{submit_call, submit_iteration, submit_progress, FutureState, TraitsExecutor};
+//!
+//! let executor = TraitsExecutor::new();
+//!
+//! // A call: one value back.
+//! let call = submit_call(&executor, || (1..=10u64).product::<u64>())?;
+//!
+//! // An iteration: items arrive one by one, in order.
+//! let squares = submit_iteration(&executor, || (1..=5).map(|n| n * n))?;
+//! let _printer = squares.items().observe(|n| println!("square: {n}"));
+//!
+//! // A progress task: reports, then a result; `?` on a report ends the task when cancelled.
+//! let copy = submit_progress(&executor, |reporter| {
+//!     for done in 0..=3 { reporter.report((done, 3))?; }
+//!     Ok("copied")
+//! })?;
+//!
+//! executor.run_until(|| call.done().get() && squares.done().get() && copy.done().get(), None)?;
+//! assert_eq!(call.result(), Ok(&3_628_800));
+//! assert_eq!(copy.state().get(), FutureState::Completed);
+//! executor.shutdown(None)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # The pieces
+//! * [`TraitsExecutor`]: owns (or shares) a [`WorkerPool`], submits tasks, routes messages, and
+//!   runs a `Running → Stopping → Stopped` lifecycle.
+//! * Futures: [`CallFuture`], [`IterationFuture`], [`ProgressFuture`], all [`TaskFuture`]s running
+//!   one shared state machine ([`FutureState`]).
+//! * Custom task types: a [`FutureHandler`] (main thread) and a [`BackgroundTask`] (worker),
+//!   joined by a [`TaskSpec`], with typed messages.
+//! * The event loop: [`TraitsExecutor::run_until`] and [`TraitsExecutor::dispatch_pending`].
+//! * [`testing`]: helpers for tests.
+//!
+//! # Threads
+//! The executor and its futures are `!Send`: the compiler keeps them on the thread that created
+//! the executor. Background tasks are `Send`. Observers run on the main thread, during dispatch;
+//! if one panics, the message has already been applied, the router's bookkeeping is completed,
+//! and the panic resumes out of the dispatching call (`run_until`, `dispatch_pending`,
+//! `shutdown`); the executor and every other future keep working.
+#![warn(missing_docs)]
+
+mod builder;
+mod call;
+mod error;
+mod executor;
+mod future;
+mod iteration;
+mod machine;
+mod message;
+mod pipe;
+mod pool;
+mod progress;
+mod router;
+mod runner;
+mod state;
+mod task;
+pub mod testing;
+
+pub use builder::ExecutorBuilder;
+pub use call::{submit_call, submit_try_call, CallFuture, CallHandler};
+pub use error::{
+    BuildError, NotAvailable, ProtocolViolation, RunTimeout, ShutdownError, StopError, SubmitError,
+    TaskCancelled, TaskError,
+};
+pub use executor::TraitsExecutor;
+pub use future::{FutureHandler, TaskFuture};
+pub use iteration::{submit_generator, submit_iteration, IterationFuture, IterationHandler};
+pub use machine::Input;
+pub use message::TaskMessage;
+pub use pool::{Job, PoolClosed, ThreadPool, WorkerPool};
+pub use progress::{
+    submit_progress, submit_try_progress, ProgressFuture, ProgressHandler, ProgressReporter,
+};
+pub use state::{ExecutorState, FutureState};
+pub use task::{BackgroundTask, TaskContext, TaskSpec};
+
+pub use traits_core;

@@ -1,0 +1,76 @@
+//! [`ExecutorBuilder`]: how an executor gets its worker pool.
+
+use std::sync::Arc;
+
+use crate::error::BuildError;
+use crate::executor::{PoolChoice, TraitsExecutor};
+use crate::pool::WorkerPool;
+
+/// Configures a [`TraitsExecutor`]: either an owned pool of `max_workers` threads (the default:
+/// one per available CPU), or a shared pool handed in, never both.
+///
+/// ```
+/// use std::sync::Arc;
+/// use traits_futures::{ThreadPool, TraitsExecutor};
+///
+/// let owned = TraitsExecutor::builder().max_workers(2).build()?;
+/// let pool = Arc::new(ThreadPool::new(4));
+/// let shared_a = TraitsExecutor::builder().worker_pool(pool.clone()).build()?;
+/// let shared_b = TraitsExecutor::builder().worker_pool(pool.clone()).build()?;
+/// # for e in [owned, shared_a, shared_b] { e.shutdown(None)?; }
+/// # pool.shutdown();
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Default)]
+#[must_use = "call build() to make the executor"]
+pub struct ExecutorBuilder {
+    max_workers: Option<usize>,
+    pool: Option<Arc<dyn WorkerPool>>,
+}
+
+impl ExecutorBuilder {
+    /// Sizes the executor's own pool (joined when the executor stops).
+    ///
+    /// ```
+    /// let executor = traits_futures::TraitsExecutor::builder().max_workers(1).build()?;
+    /// # executor.shutdown(None)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn max_workers(mut self, workers: usize) -> Self {
+        self.max_workers = Some(workers);
+        self
+    }
+
+    /// Runs tasks on a shared pool, which the executor never shuts down.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let pool = Arc::new(traits_futures::ThreadPool::new(2));
+    /// let executor = traits_futures::TraitsExecutor::builder().worker_pool(pool).build()?;
+    /// # executor.shutdown(None)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn worker_pool(mut self, pool: Arc<dyn WorkerPool>) -> Self {
+        self.pool = Some(pool);
+        self
+    }
+
+    /// Builds the executor. No thread starts until the first task is submitted.
+    ///
+    /// ```
+    /// let err = traits_futures::TraitsExecutor::builder().max_workers(0).build().unwrap_err();
+    /// assert_eq!(err, traits_futures::BuildError::ZeroWorkers);
+    /// ```
+    pub fn build(self) -> Result<TraitsExecutor, BuildError> {
+        let choice = match (self.pool, self.max_workers) {
+            (Some(_), Some(_)) => return Err(BuildError::PoolAndMaxWorkers),
+            (None, Some(0)) => return Err(BuildError::ZeroWorkers),
+            (Some(pool), None) => PoolChoice::Shared(pool),
+            (None, workers) => PoolChoice::owned(
+                workers
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(4, |n| n.get())),
+            ),
+        };
+        Ok(TraitsExecutor::with_pool(choice))
+    }
+}

@@ -1,0 +1,192 @@
+//! Error types.
+
+use std::fmt;
+use std::time::Duration;
+
+use thiserror::Error;
+
+use crate::machine::Input;
+use crate::state::{ExecutorState, FutureState};
+
+/// Returned by progress reporting and by [`TaskContext::send`](crate::TaskContext::send) once
+/// the task has been cancelled, so that `?` ends the task. The future then ends `Cancelled`,
+/// not `Failed`.
+///
+/// ```
+/// use traits_futures::TaskCancelled;
+/// fn step(cancelled: bool) -> Result<u32, TaskCancelled> {
+///     if cancelled { Err(TaskCancelled) } else { Ok(1) }
+/// }
+/// assert_eq!(step(true), Err(TaskCancelled));
+/// assert_eq!(TaskCancelled.to_string(), "the task was cancelled");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Error)]
+#[error("the task was cancelled")]
+pub struct TaskCancelled;
+
+/// Why a task failed, as seen on the main thread: the payload of a `Failed` future.
+///
+/// A task fails when it panics, when it returns `Err(e)` (for fallible tasks: `e` arrives here
+/// as the task's own error type, [`TaskError::Error`]), or when the worker pool dropped it
+/// without running it.
+///
+/// ```
+/// use traits_futures::TaskError;
+/// let err: TaskError<std::num::ParseIntError> = TaskError::Error("x".parse::<i32>().unwrap_err());
+/// assert!(matches!(err, TaskError::Error(_)));
+/// let panic: TaskError<String> = TaskError::Panicked("boom".into());
+/// assert_eq!(panic.to_string(), "the task panicked: boom");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum TaskError<E> {
+    /// The task panicked; the panic message (or a placeholder for a non-string payload).
+    #[error("the task panicked: {0}")]
+    Panicked(String),
+    /// The task returned `Err` with its own error value.
+    #[error("the task returned an error: {0}")]
+    Error(E),
+    /// The worker pool dropped the task without running it (it was shut down first).
+    #[error("the worker pool dropped the task without running it")]
+    Dropped,
+}
+
+impl<E> TaskError<E> {
+    /// The task's own error, if it returned one (rather than panicking).
+    ///
+    /// ```
+    /// let err: traits_futures::TaskError<u8> = traits_futures::TaskError::Error(7);
+    /// assert_eq!(err.as_error(), Some(&7));
+    /// ```
+    pub fn as_error(&self) -> Option<&E> {
+        match self {
+            TaskError::Error(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The panic message, if the task panicked.
+    ///
+    /// ```
+    /// let err: traits_futures::TaskError<()> = traits_futures::TaskError::Panicked("oops".into());
+    /// assert_eq!(err.panic_message(), Some("oops"));
+    /// ```
+    pub fn panic_message(&self) -> Option<&str> {
+        match self {
+            TaskError::Panicked(m) => Some(m),
+            _ => None,
+        }
+    }
+}
+
+/// Asked a future for its result or error in a state where it has none.
+///
+/// ```
+/// use traits_futures::{CallFuture, FutureState, NotAvailable};
+/// let future: CallFuture<i32> = CallFuture::detached(Default::default(), || {});
+/// assert_eq!(future.result().unwrap_err(), NotAvailable::NoResult(FutureState::Waiting));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+pub enum NotAvailable {
+    /// A result exists only once the future is `Completed`.
+    #[error("no result: the future is {0}; a result exists only once it is Completed")]
+    NoResult(FutureState),
+    /// An error exists only once the future is `Failed`.
+    #[error("no error: the future is {0}; an error exists only once it is Failed")]
+    NoError(FutureState),
+}
+
+/// A message arrived that the state machine does not allow in the future's current state.
+///
+/// This is a bug in a task type (or in this library), never a user mistake: the message is
+/// ignored, the future is left as it was, and the violation is logged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+#[error("protocol violation: {input:?} is not allowed while the future is {state}")]
+pub struct ProtocolViolation {
+    /// The future's public state when the message arrived.
+    pub state: FutureState,
+    /// The offending input.
+    pub input: Input,
+}
+
+/// `submit` was refused; the task was dropped without running.
+///
+/// ```
+/// use traits_futures::{submit_call, ExecutorState, SubmitError, TraitsExecutor};
+/// let executor = TraitsExecutor::new();
+/// executor.stop()?;
+/// let err = submit_call(&executor, || 1).unwrap_err();
+/// assert!(matches!(err, SubmitError::NotRunning(ExecutorState::Stopping | ExecutorState::Stopped)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+pub enum SubmitError {
+    /// Only a `Running` executor accepts tasks.
+    #[error("cannot submit: the executor is {0}, and only a Running executor accepts tasks")]
+    NotRunning(ExecutorState),
+    /// The shared worker pool has been shut down by its owner.
+    #[error("cannot submit: the worker pool has been shut down")]
+    PoolClosed,
+}
+
+/// `stop()` was called on an executor that is not running.
+///
+/// ```
+/// use traits_futures::{StopError, TraitsExecutor};
+/// let executor = TraitsExecutor::new();
+/// executor.stop()?;
+/// assert!(matches!(executor.stop(), Err(StopError::NotRunning(_))));
+/// # Ok::<(), StopError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+pub enum StopError {
+    /// The executor is already stopping or stopped.
+    #[error("cannot stop: the executor is already {0}")]
+    NotRunning(ExecutorState),
+}
+
+/// `shutdown(Some(timeout))` gave up before every task ended; the executor stays `Stopping`.
+/// Call `shutdown` again to keep waiting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+pub enum ShutdownError {
+    /// Some tasks were still running when the timeout expired.
+    #[error("shutdown timed out after {timeout:?} with {running} task(s) still running; the executor is still Stopping")]
+    Timeout {
+        /// The timeout that expired.
+        timeout: Duration,
+        /// How many tasks had not ended.
+        running: usize,
+    },
+}
+
+/// The event loop ran until its deadline without the condition becoming true.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+#[error("the condition did not hold within {timeout:?}")]
+pub struct RunTimeout {
+    /// The timeout that expired.
+    pub timeout: Duration,
+}
+
+/// The executor builder was given contradictory or invalid settings.
+///
+/// ```
+/// use std::sync::Arc;
+/// use traits_futures::{BuildError, ThreadPool, TraitsExecutor};
+/// let pool = Arc::new(ThreadPool::new(2));
+/// let err = TraitsExecutor::builder().worker_pool(pool).max_workers(4).build().unwrap_err();
+/// assert_eq!(err, BuildError::PoolAndMaxWorkers);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+pub enum BuildError {
+    /// `max_workers` sizes the executor's own pool, so it cannot go with a shared pool.
+    #[error("both a shared worker pool and max_workers were given; max_workers only sizes an owned pool")]
+    PoolAndMaxWorkers,
+    /// An owned pool needs at least one worker.
+    #[error("max_workers must be at least 1")]
+    ZeroWorkers,
+}
+
+impl fmt::Display for Input {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}

@@ -1,0 +1,486 @@
+//! [`TraitsExecutor`]: submits tasks, routes their messages, and runs the executor's lifecycle.
+
+use std::cell::OnceCell;
+use std::fmt;
+use std::panic;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use traits_core::{Dependency, Derived, Observable};
+
+use crate::builder::ExecutorBuilder;
+use crate::error::{RunTimeout, ShutdownError, StopError, SubmitError};
+use crate::future::TaskFuture;
+use crate::pipe::{PipeEndpoint, PipeSender, PipeShared, PipeTarget};
+use crate::pool::{ThreadPool, WorkerPool};
+use crate::router::{Router, Step, WakeHook};
+use crate::runner::TaskRunner;
+use crate::state::ExecutorState;
+use crate::task::TaskSpec;
+
+/// Runs tasks on background workers and hands back futures that change only on this thread.
+///
+/// The executor is a main-thread object: it and its futures are `!Send`, so the compiler
+/// rejects any attempt to submit, cancel or observe from another thread:
+///
+/// ```compile_fail
+/// let executor = traits_futures::TraitsExecutor::new();
+/// std::thread::spawn(move || executor.stop()); // `TraitsExecutor` is not `Send`
+/// ```
+///
+/// ```compile_fail
+/// let executor = traits_futures::TraitsExecutor::new();
+/// let future = traits_futures::submit_call(&executor, || 1).unwrap();
+/// std::thread::spawn(move || future.cancel()); // futures are not `Send` either
+/// ```
+///
+/// Messages from tasks are dispatched to their futures only when this thread runs the event
+/// loop: [`run_until`](Self::run_until) and [`dispatch_pending`](Self::dispatch_pending) here
+/// (the headless loop), or one of the GUI integrations.
+///
+/// # Lifecycle
+/// `Running` → [`stop`](Self::stop) → `Stopping` (every future is cancelled) → `Stopped` once
+/// every task has ended and the owned pool's threads are joined. [`shutdown`](Self::shutdown)
+/// stops and waits, dispatching on the calling thread. Dropping an executor that is not
+/// `Stopped` cancels its tasks and closes its pool without waiting (and logs a warning).
+///
+/// ```
+/// use traits_futures::{submit_call, FutureState, TraitsExecutor};
+///
+/// let executor = TraitsExecutor::new();
+/// let future = submit_call(&executor, || 2u64.pow(3))?;
+/// executor.run_until(|| future.done().get(), None)?;
+/// assert_eq!(future.state().get(), FutureState::Completed);
+/// assert_eq!(future.result(), Ok(&8));
+/// executor.shutdown(None)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct TraitsExecutor {
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    state: Observable<ExecutorState>,
+    running: Derived<bool>,
+    stopped: Derived<bool>,
+    /// Created with the first task (e80).
+    router: OnceCell<Router>,
+    pool: PoolChoice,
+}
+
+/// Where the executor's tasks run.
+pub(crate) enum PoolChoice {
+    /// The executor's own pool, created with the first task and shut down at `Stopped`.
+    Owned {
+        size: usize,
+        pool: OnceCell<Arc<ThreadPool>>,
+    },
+    /// A pool the executor shares and never shuts down.
+    Shared(Arc<dyn WorkerPool>),
+}
+
+impl PoolChoice {
+    pub(crate) fn owned(size: usize) -> Self {
+        PoolChoice::Owned {
+            size,
+            pool: OnceCell::new(),
+        }
+    }
+
+    fn get(&self) -> &dyn WorkerPool {
+        match self {
+            PoolChoice::Owned { size, pool } => {
+                &**pool.get_or_init(|| Arc::new(ThreadPool::new(*size)))
+            }
+            PoolChoice::Shared(pool) => &**pool,
+        }
+    }
+}
+
+/// The executor's one state transition function: `None` if the input does not apply.
+fn transition(state: ExecutorState, input: ExecutorInput) -> Option<ExecutorState> {
+    match (state, input) {
+        (ExecutorState::Running, ExecutorInput::Stop) => Some(ExecutorState::Stopping),
+        (ExecutorState::Stopping, ExecutorInput::LastTaskEnded) => Some(ExecutorState::Stopped),
+        _ => None,
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum ExecutorInput {
+    Stop,
+    LastTaskEnded,
+}
+
+impl TraitsExecutor {
+    /// An executor with an owned pool of one worker per available CPU.
+    ///
+    /// ```
+    /// let executor = traits_futures::TraitsExecutor::new();
+    /// assert!(executor.running().get());
+    /// # executor.shutdown(None).unwrap();
+    /// ```
+    pub fn new() -> Self {
+        TraitsExecutor::with_pool(PoolChoice::owned(
+            std::thread::available_parallelism().map_or(4, |n| n.get()),
+        ))
+    }
+
+    /// Configures the worker pool; see [`ExecutorBuilder`].
+    ///
+    /// ```
+    /// let executor = traits_futures::TraitsExecutor::builder().max_workers(2).build()?;
+    /// # executor.shutdown(None)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn builder() -> ExecutorBuilder {
+        ExecutorBuilder::default()
+    }
+
+    pub(crate) fn with_pool(pool: PoolChoice) -> Self {
+        let state = Observable::new(ExecutorState::Running);
+        let derive = |wanted: ExecutorState| {
+            let source = state.clone();
+            Derived::new(&[&state as &dyn Dependency], move || source.get() == wanted)
+        };
+        TraitsExecutor {
+            inner: Rc::new(Inner {
+                running: derive(ExecutorState::Running),
+                stopped: derive(ExecutorState::Stopped),
+                state,
+                router: OnceCell::new(),
+                pool,
+            }),
+        }
+    }
+
+    /// The executor's state.
+    ///
+    /// ```
+    /// use traits_futures::{ExecutorState, TraitsExecutor};
+    /// let executor = TraitsExecutor::new();
+    /// assert_eq!(executor.state().get(), ExecutorState::Running);
+    /// executor.shutdown(None)?;
+    /// assert_eq!(executor.state().get(), ExecutorState::Stopped);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn state(&self) -> &Observable<ExecutorState> {
+        &self.inner.state
+    }
+
+    /// True while the executor is `Running` (accepting tasks).
+    ///
+    /// ```
+    /// let executor = traits_futures::TraitsExecutor::new();
+    /// executor.stop()?;
+    /// assert!(!executor.running().get());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn running(&self) -> &Derived<bool> {
+        &self.inner.running
+    }
+
+    /// True once the executor is `Stopped`.
+    ///
+    /// ```
+    /// let executor = traits_futures::TraitsExecutor::new();
+    /// executor.shutdown(None)?;
+    /// assert!(executor.stopped().get());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn stopped(&self) -> &Derived<bool> {
+        &self.inner.stopped
+    }
+
+    /// The number of submitted tasks whose futures are not yet done.
+    ///
+    /// ```
+    /// let executor = traits_futures::TraitsExecutor::new();
+    /// assert_eq!(executor.running_tasks(), 0);
+    /// ```
+    pub fn running_tasks(&self) -> usize {
+        self.inner.router.get().map_or(0, Router::live)
+    }
+
+    /// Submits a task specification and returns its future, `Waiting`.
+    ///
+    /// The future's state does not change until this thread dispatches the task's messages, even
+    /// if the task finishes at once. Refused, and the task dropped unrun, unless the executor is
+    /// `Running`. The built-in task types have friendlier functions:
+    /// [`submit_call`](crate::submit_call), [`submit_iteration`](crate::submit_iteration),
+    /// [`submit_progress`](crate::submit_progress).
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    /// use traits_futures::{BackgroundTask, CallHandler, TaskContext, TraitsExecutor};
+    ///
+    /// struct Answer;
+    /// impl BackgroundTask for Answer {
+    ///     type Message = Infallible; type Output = u32; type Error = Infallible;
+    ///     fn run(self, _: &TaskContext<'_, Infallible>) -> Result<u32, Infallible> { Ok(42) }
+    /// }
+    ///
+    /// let executor = TraitsExecutor::new();
+    /// let future = executor.submit((CallHandler::default(), Answer))?;
+    /// executor.run_until(|| future.done().get(), None)?;
+    /// assert_eq!(future.result(), Ok(&42));
+    /// # executor.shutdown(None)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn submit<S: TaskSpec>(&self, spec: S) -> Result<TaskFuture<S::Handler>, SubmitError> {
+        let state = self.inner.state.get();
+        if state != ExecutorState::Running {
+            return Err(SubmitError::NotRunning(state));
+        }
+        let (handler, task) = spec.into_parts();
+        let shared = PipeShared::new();
+        let future = TaskFuture::detached(handler, {
+            let shared = Arc::clone(&shared);
+            move || {
+                shared
+                    .cancelled
+                    .store(true, std::sync::atomic::Ordering::Release)
+            }
+        });
+        let router = self.router();
+        let key = router.insert(|_| {
+            Rc::new(PipeEndpoint::<S::Handler>::new(
+                Arc::clone(&shared),
+                future.clone(),
+            )) as Rc<dyn PipeTarget>
+        });
+        let sender = PipeSender::new(key, shared, Arc::clone(router.shared()));
+        let runner = TaskRunner::new(task, sender);
+        if self
+            .inner
+            .pool
+            .get()
+            .execute(Box::new(move || runner.run()))
+            .is_err()
+        {
+            // The job (and with it the runner) was dropped: the runner's Drop already queued an
+            // ending for the future; forget the pipe instead, since the caller gets an error.
+            router.remove(key);
+            return Err(SubmitError::PoolClosed);
+        }
+        Ok(future)
+    }
+
+    fn router(&self) -> &Router {
+        self.inner.router.get_or_init(|| Router::new(None))
+    }
+
+    /// Begins stopping: `Stopping` at once, every future cancelled before this returns; `Stopped`
+    /// when every task has ended (as their messages are dispatched). Does not block.
+    ///
+    /// ```
+    /// use traits_futures::{ExecutorState, TraitsExecutor};
+    /// let executor = TraitsExecutor::new();
+    /// executor.stop()?;
+    /// // with no tasks, stopping completes at once
+    /// assert_eq!(executor.state().get(), ExecutorState::Stopped);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn stop(&self) -> Result<(), StopError> {
+        let state = self.inner.state.get();
+        let next = transition(state, ExecutorInput::Stop).ok_or(StopError::NotRunning(state))?;
+        self.inner.state.set(next);
+        if let Some(router) = self.inner.router.get() {
+            router.cancel_all();
+        }
+        self.complete_stop_if_idle();
+        Ok(())
+    }
+
+    /// Stops (if running) and blocks, dispatching messages on this thread, until `Stopped`.
+    ///
+    /// With `Some(timeout)`, gives up after it with [`ShutdownError::Timeout`], leaving the
+    /// executor `Stopping`; call `shutdown` again later. On a `Stopped` executor it does nothing.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use traits_futures::{submit_call, FutureState, TraitsExecutor};
+    /// let executor = TraitsExecutor::new();
+    /// let future = submit_call(&executor, || 1)?;
+    /// executor.shutdown(Some(Duration::from_secs(10)))?;
+    /// assert_eq!(future.state().get(), FutureState::Cancelled);
+    /// executor.shutdown(None)?; // already stopped: nothing to do
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn shutdown(&self, timeout: Option<Duration>) -> Result<(), ShutdownError> {
+        if self.inner.state.get() == ExecutorState::Running {
+            self.stop().expect("a running executor can always stop");
+        }
+        let stopped = || self.inner.state.get() == ExecutorState::Stopped;
+        self.run_until(stopped, timeout)
+            .map_err(|RunTimeout { timeout }| ShutdownError::Timeout {
+                timeout,
+                running: self.running_tasks(),
+            })
+    }
+
+    fn complete_stop_if_idle(&self) {
+        if self.running_tasks() != 0 {
+            return;
+        }
+        let Some(next) = transition(self.inner.state.get(), ExecutorInput::LastTaskEnded) else {
+            return;
+        };
+        if let PoolChoice::Owned { pool, .. } = &self.inner.pool {
+            if let Some(pool) = pool.get() {
+                pool.shutdown();
+            }
+        }
+        self.inner.state.set(next);
+    }
+
+    /// Dispatches, on this thread, every message that has already arrived; never blocks.
+    /// Returns how many were dispatched.
+    ///
+    /// This is what a GUI calls when woken (see the event-loop chapter of the guide).
+    ///
+    /// ```
+    /// let executor = traits_futures::TraitsExecutor::new();
+    /// assert_eq!(executor.dispatch_pending(), 0);
+    /// ```
+    pub fn dispatch_pending(&self) -> usize {
+        if let Some(router) = self.inner.router.get() {
+            router.clear_wake_pending();
+        }
+        let mut count = 0;
+        while self.dispatch_one() {
+            count += 1;
+        }
+        count
+    }
+
+    /// Runs the headless event loop on this thread until `condition` holds.
+    ///
+    /// The condition is checked first (returning at once if it already holds), then after every
+    /// dispatched message. With `Some(timeout)`, one overall deadline applies; messages already
+    /// queued when it passes are still dispatched (and the condition checked) before
+    /// [`RunTimeout`] is returned. The executor stays usable after a timeout. With `None` and a
+    /// condition nothing can make true, this blocks forever.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use traits_futures::{submit_call, TraitsExecutor};
+    /// let executor = TraitsExecutor::new();
+    /// let future = submit_call(&executor, || "hi")?;
+    /// executor.run_until(|| future.done().get(), Some(Duration::from_secs(10)))?;
+    /// assert!(executor.run_until(|| false, Some(Duration::from_millis(10))).is_err());
+    /// # executor.shutdown(None)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn run_until(
+        &self,
+        mut condition: impl FnMut() -> bool,
+        timeout: Option<Duration>,
+    ) -> Result<(), RunTimeout> {
+        if condition() {
+            return Ok(());
+        }
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        if let Some(router) = self.inner.router.get() {
+            router.clear_wake_pending();
+        }
+        loop {
+            while self.dispatch_one() {
+                if condition() {
+                    return Ok(());
+                }
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Err(RunTimeout {
+                    timeout: timeout.unwrap_or_default(),
+                });
+            }
+            match self.inner.router.get() {
+                Some(router) => {
+                    router.wait(deadline);
+                }
+                None => match deadline {
+                    // No task was ever submitted: nothing can arrive.
+                    Some(deadline) => {
+                        std::thread::sleep(deadline.saturating_duration_since(Instant::now()))
+                    }
+                    None => std::thread::park(),
+                },
+            }
+        }
+    }
+
+    /// Posts a sentinel through the message channel and runs the event loop until it arrives:
+    /// everything queued before it has then been dispatched (j121).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let executor = traits_futures::TraitsExecutor::new();
+    /// executor.exercise_event_loop(Duration::from_secs(5))?;
+    /// # Ok::<(), traits_futures::RunTimeout>(())
+    /// ```
+    pub fn exercise_event_loop(&self, timeout: Duration) -> Result<(), RunTimeout> {
+        let router = self.router();
+        let target = router.post_sentinel();
+        self.run_until(|| router.sentinels_seen() >= target, Some(timeout))
+    }
+
+    /// One dispatch step, with the executor's bookkeeping. Returns false if nothing was pending.
+    fn dispatch_one(&self) -> bool {
+        let Some(router) = self.inner.router.get() else {
+            return false;
+        };
+        match router.dispatch_one() {
+            Step::Idle => false,
+            Step::Delivered { finished, panic } => {
+                if finished {
+                    self.complete_stop_if_idle();
+                }
+                if let Some(payload) = panic {
+                    panic::resume_unwind(payload);
+                }
+                true
+            }
+        }
+    }
+
+    #[allow(dead_code)] // used by the event-loop integrations
+    pub(crate) fn set_wake_hook(&self, hook: Option<WakeHook>) {
+        self.router().shared().set_wake_hook(hook);
+    }
+}
+
+impl Default for TraitsExecutor {
+    fn default() -> Self {
+        TraitsExecutor::new()
+    }
+}
+
+impl Drop for TraitsExecutor {
+    fn drop(&mut self) {
+        let state = self.inner.state.get();
+        if state != ExecutorState::Stopped {
+            log::warn!(
+                "traits-futures: executor dropped while {state}; call shutdown() first. \
+                 Its tasks are cancelled and its pool closed without waiting."
+            );
+            if let Some(router) = self.inner.router.get() {
+                // An observer panicking here must not turn into a panic inside a drop.
+                let cancel = std::panic::AssertUnwindSafe(|| router.cancel_all());
+                if panic::catch_unwind(cancel).is_err() {
+                    log::error!("traits-futures: an observer panicked while cancelling at drop");
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Debug for TraitsExecutor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TraitsExecutor")
+            .field("state", &self.inner.state.get())
+            .field("running_tasks", &self.running_tasks())
+            .finish()
+    }
+}

@@ -1,0 +1,324 @@
+//! [`TaskFuture`]: the main-thread half of every task, and [`FutureHandler`], what a task type
+//! adds to it.
+
+use std::cell::{Cell, OnceCell, RefCell};
+use std::fmt;
+use std::ops::Deref;
+use std::rc::Rc;
+
+use traits_core::{Dependency, Derived, Observable};
+
+use crate::error::{NotAvailable, ProtocolViolation, TaskError};
+use crate::machine::{self, Effect, Input, MachineState};
+use crate::message::TaskMessage;
+use crate::state::FutureState;
+
+/// The main-thread half of a task type: how its future reacts to the task's custom messages.
+///
+/// A handler usually holds [`traits_core`] observables or events that UI code binds to; the
+/// future hands it every custom message that arrives while it is `Executing` (messages that
+/// arrive after a cancel are dropped before they reach it). The message type is an ordinary
+/// Rust type, usually an enum, so the compiler checks that every message is handled.
+///
+/// ```
+/// use std::convert::Infallible;
+/// use traits_core::Event;
+/// use traits_futures::FutureHandler;
+///
+/// enum Step { Downloaded(u64), Unpacked }
+///
+/// #[derive(Default)]
+/// struct InstallHandler { downloaded: Event<u64>, unpacked: Event<()> }
+///
+/// impl FutureHandler for InstallHandler {
+///     type Message = Step;
+///     type Output = ();
+///     type Error = Infallible;
+///     fn on_message(&self, message: Step) {
+///         match message {
+///             Step::Downloaded(bytes) => self.downloaded.fire(bytes),
+///             Step::Unpacked => self.unpacked.fire(()),
+///         }
+///     }
+/// }
+/// ```
+pub trait FutureHandler: 'static {
+    /// The custom messages the background task sends.
+    type Message: Send + 'static;
+    /// The value the task returns on success; it becomes the future's result.
+    type Output: Send + 'static;
+    /// The task's own error type; `Err` from the task makes the future `Failed`.
+    type Error: Send + 'static;
+
+    /// Reacts to one custom message. Called on the main thread, only while `Executing`.
+    fn on_message(&self, message: Self::Message);
+}
+
+/// A future: the main-thread view of one background task.
+///
+/// Its [`state`](Self::state) is an observable that changes only on the main thread, when the
+/// event loop dispatches the task's messages or when [`cancel`](Self::cancel) is called;
+/// [`cancellable`](Self::cancellable) and [`done`](Self::done) are derived from it and always
+/// agree with it, even inside an observer of `state`. Within one transition, observers are
+/// notified in the order state, cancellable, done.
+///
+/// `TaskFuture` is a cheap handle ([`Clone`]) and a main-thread object (`!Send`). It
+/// dereferences to its [`FutureHandler`], so a custom future's own events are reached directly
+/// (`future.items()`, `future.fizz.observe(...)`).
+///
+/// The built-in futures are aliases: [`CallFuture`](crate::CallFuture),
+/// [`IterationFuture`](crate::IterationFuture), [`ProgressFuture`](crate::ProgressFuture).
+pub struct TaskFuture<H: FutureHandler> {
+    inner: Rc<Inner<H>>,
+}
+
+struct Inner<H: FutureHandler> {
+    machine: Cell<MachineState>,
+    state: Observable<FutureState>,
+    /// Created on first use: a future nobody asks about costs no derived property.
+    cancellable: OnceCell<Derived<bool>>,
+    done: OnceCell<Derived<bool>>,
+    result: OnceCell<H::Output>,
+    error: OnceCell<TaskError<H::Error>>,
+    /// Tells the background task it was cancelled; released once the future is done (a12).
+    cancel: RefCell<Option<Box<dyn Fn()>>>,
+    handler: H,
+}
+
+impl<H: FutureHandler> Clone for TaskFuture<H> {
+    fn clone(&self) -> Self {
+        TaskFuture {
+            inner: Rc::clone(&self.inner),
+        }
+    }
+}
+
+impl<H: FutureHandler> TaskFuture<H> {
+    /// Creates a future that no executor drives: feed it messages with [`receive`](Self::receive).
+    ///
+    /// `cancel` is called (on the main thread) when the future is cancelled; it is dropped once
+    /// the future is done. Executors build their futures the same way, with a `cancel` that
+    /// tells the background task.
+    ///
+    /// ```
+    /// use traits_futures::{CallFuture, FutureState, TaskMessage};
+    /// let future: CallFuture<&str> = CallFuture::detached(Default::default(), || println!("cancel!"));
+    /// assert_eq!(future.state().get(), FutureState::Waiting);
+    /// assert!(future.cancel());
+    /// future.receive(TaskMessage::Abandoned)?;
+    /// assert_eq!(future.state().get(), FutureState::Cancelled);
+    /// # Ok::<(), traits_futures::ProtocolViolation>(())
+    /// ```
+    pub fn detached(handler: H, cancel: impl Fn() + 'static) -> Self {
+        TaskFuture {
+            inner: Rc::new(Inner {
+                machine: Cell::new(MachineState::Waiting),
+                state: Observable::new(FutureState::Waiting),
+                cancellable: OnceCell::new(),
+                done: OnceCell::new(),
+                result: OnceCell::new(),
+                error: OnceCell::new(),
+                cancel: RefCell::new(Some(Box::new(cancel))),
+                handler,
+            }),
+        }
+    }
+
+    /// The future's state, observable and as a signal.
+    ///
+    /// ```
+    /// use traits_futures::{CallFuture, FutureState};
+    /// let future: CallFuture<()> = CallFuture::detached(Default::default(), || {});
+    /// let _guard = future.state().observe(|old, new| println!("{old} -> {new}"));
+    /// assert_eq!(future.state().get(), FutureState::Waiting);
+    /// ```
+    pub fn state(&self) -> &Observable<FutureState> {
+        &self.inner.state
+    }
+
+    /// Whether [`cancel`](Self::cancel) would have an effect: true while Waiting or Executing.
+    ///
+    /// ```
+    /// use traits_futures::CallFuture;
+    /// let future: CallFuture<()> = CallFuture::detached(Default::default(), || {});
+    /// assert!(future.cancellable().get());
+    /// future.cancel();
+    /// assert!(!future.cancellable().get());
+    /// ```
+    pub fn cancellable(&self) -> &Derived<bool> {
+        self.inner
+            .cancellable
+            .get_or_init(|| self.derive(FutureState::is_cancellable))
+    }
+
+    /// Whether the future has reached a final state: Completed, Failed or Cancelled.
+    ///
+    /// ```
+    /// use traits_futures::{CallFuture, TaskMessage};
+    /// let future: CallFuture<i32> = CallFuture::detached(Default::default(), || {});
+    /// assert!(!future.done().get());
+    /// future.receive(TaskMessage::Started)?;
+    /// future.receive(TaskMessage::Returned(1))?;
+    /// assert!(future.done().get());
+    /// # Ok::<(), traits_futures::ProtocolViolation>(())
+    /// ```
+    pub fn done(&self) -> &Derived<bool> {
+        self.inner
+            .done
+            .get_or_init(|| self.derive(FutureState::is_done))
+    }
+
+    fn derive(&self, f: fn(FutureState) -> bool) -> Derived<bool> {
+        let state = self.inner.state.clone();
+        Derived::new(&[&self.inner.state as &dyn Dependency], move || {
+            f(state.get())
+        })
+    }
+
+    /// Requests cancellation. Returns `true` and moves to `Cancelling` at once if the future was
+    /// cancellable; returns `false` and changes nothing otherwise.
+    ///
+    /// From this call on, nothing the task sends (items, progress, its result or error) is
+    /// delivered; the future becomes `Cancelled` when the task has ended.
+    ///
+    /// ```
+    /// use traits_futures::{CallFuture, FutureState};
+    /// let future: CallFuture<()> = CallFuture::detached(Default::default(), || {});
+    /// assert!(future.cancel());
+    /// assert_eq!(future.state().get(), FutureState::Cancelling);
+    /// assert!(!future.cancel());
+    /// ```
+    pub fn cancel(&self) -> bool {
+        let Ok((next, _)) = machine::transition(self.inner.machine.get(), Input::Cancel) else {
+            return false;
+        };
+        if let Some(cancel) = self.inner.cancel.borrow().as_ref() {
+            cancel();
+        }
+        self.apply(next);
+        true
+    }
+
+    /// Feeds one message to the future, as the event loop does when it dispatches.
+    ///
+    /// Returns a [`ProtocolViolation`] (and changes nothing) if the message is not allowed in
+    /// the current state. Use it to unit-test a custom future without an executor.
+    ///
+    /// ```
+    /// use traits_futures::{CallFuture, TaskMessage};
+    /// let future: CallFuture<i32> = CallFuture::detached(Default::default(), || {});
+    /// assert!(future.receive(TaskMessage::Returned(1)).is_err()); // R before S
+    /// ```
+    pub fn receive(
+        &self,
+        message: TaskMessage<H::Message, H::Output, H::Error>,
+    ) -> Result<(), ProtocolViolation> {
+        let (next, effect) = machine::transition(self.inner.machine.get(), message.input())?;
+        match (message, effect) {
+            (TaskMessage::Custom(custom), Effect::Deliver) => {
+                self.inner.handler.on_message(custom);
+                return Ok(());
+            }
+            (TaskMessage::Returned(value), Effect::Deliver) => {
+                let _ = self.inner.result.set(value);
+            }
+            (TaskMessage::Failed(error), Effect::Deliver) => {
+                let _ = self.inner.error.set(error);
+            }
+            // Started, Abandoned, and payloads that arrive after a cancel (dropped here, a15).
+            _ => {}
+        }
+        self.apply(next);
+        Ok(())
+    }
+
+    /// Moves to `next`: internal state first, then release the cancel handle if done, then the
+    /// observable (whose notification runs observers of state, then cancellable, then done).
+    fn apply(&self, next: MachineState) {
+        self.inner.machine.set(next);
+        let public = next.public();
+        if public.is_done() {
+            drop(self.inner.cancel.borrow_mut().take());
+        }
+        self.inner.state.set(public);
+    }
+
+    /// The task's return value; available only once `Completed`.
+    ///
+    /// ```
+    /// use traits_futures::{CallFuture, TaskMessage};
+    /// let future: CallFuture<i32> = CallFuture::detached(Default::default(), || {});
+    /// future.receive(TaskMessage::Started)?;
+    /// future.receive(TaskMessage::Returned(8))?;
+    /// assert_eq!(future.result(), Ok(&8));
+    /// # Ok::<(), traits_futures::ProtocolViolation>(())
+    /// ```
+    pub fn result(&self) -> Result<&H::Output, NotAvailable> {
+        match self.inner.state.get() {
+            FutureState::Completed => self
+                .inner
+                .result
+                .get()
+                .ok_or(NotAvailable::NoResult(FutureState::Completed)),
+            state => Err(NotAvailable::NoResult(state)),
+        }
+    }
+
+    /// Why the task failed; available only once `Failed`.
+    ///
+    /// ```
+    /// use traits_futures::{CallFuture, TaskError, TaskMessage};
+    /// let future: CallFuture<i32> = CallFuture::detached(Default::default(), || {});
+    /// future.receive(TaskMessage::Started)?;
+    /// future.receive(TaskMessage::Failed(TaskError::Panicked("boom".into())))?;
+    /// assert_eq!(future.error().unwrap().panic_message(), Some("boom"));
+    /// # Ok::<(), traits_futures::ProtocolViolation>(())
+    /// ```
+    pub fn error(&self) -> Result<&TaskError<H::Error>, NotAvailable> {
+        match self.inner.state.get() {
+            FutureState::Failed => self
+                .inner
+                .error
+                .get()
+                .ok_or(NotAvailable::NoError(FutureState::Failed)),
+            state => Err(NotAvailable::NoError(state)),
+        }
+    }
+
+    /// The task type's handler (also reachable through `Deref`).
+    ///
+    /// ```
+    /// use traits_futures::IterationFuture;
+    /// let future: IterationFuture<u8> = IterationFuture::detached(Default::default(), || {});
+    /// let _items = &future.handler().items;
+    /// ```
+    pub fn handler(&self) -> &H {
+        &self.inner.handler
+    }
+
+    /// True if both handles refer to the same future.
+    ///
+    /// ```
+    /// use traits_futures::CallFuture;
+    /// let a: CallFuture<()> = CallFuture::detached(Default::default(), || {});
+    /// assert!(a.ptr_eq(&a.clone()));
+    /// ```
+    pub fn ptr_eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl<H: FutureHandler> Deref for TaskFuture<H> {
+    type Target = H;
+    fn deref(&self) -> &H {
+        &self.inner.handler
+    }
+}
+
+impl<H: FutureHandler> fmt::Debug for TaskFuture<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskFuture")
+            .field("state", &self.inner.state.get())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,178 @@
+//! Background iterations: items arrive one by one on the main thread ([`submit_iteration`],
+//! [`submit_generator`]).
+
+use std::convert::Infallible;
+use std::fmt;
+use std::marker::PhantomData;
+
+use traits_core::Event;
+
+use crate::error::SubmitError;
+use crate::executor::TraitsExecutor;
+use crate::future::{FutureHandler, TaskFuture};
+use crate::task::{BackgroundTask, TaskContext};
+
+/// The handler of an iteration future: fires [`items`](Self::items) once per item, in order.
+pub struct IterationHandler<I, R = (), E = Infallible> {
+    /// Every item the task yields, in order (lossless). `items.signal()` is the latest item.
+    pub items: Event<I>,
+    _types: PhantomData<fn() -> (R, E)>,
+}
+
+impl<I: 'static, R, E> Default for IterationHandler<I, R, E> {
+    fn default() -> Self {
+        IterationHandler {
+            items: Event::new(),
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<I, R, E> fmt::Debug for IterationHandler<I, R, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("IterationHandler")
+    }
+}
+
+impl<I: Send + 'static, R: Send + 'static, E: Send + 'static> FutureHandler
+    for IterationHandler<I, R, E>
+{
+    type Message = I;
+    type Output = R;
+    type Error = E;
+    fn on_message(&self, item: I) {
+        self.items.fire(item);
+    }
+}
+
+/// The future of a background iteration: items through [`items`](TaskFuture::items), and, for a
+/// generator, a final result.
+pub type IterationFuture<I, R = (), E = Infallible> = TaskFuture<IterationHandler<I, R, E>>;
+
+impl<I: Send + 'static, R: Send + 'static, E: Send + 'static>
+    TaskFuture<IterationHandler<I, R, E>>
+{
+    /// The event fired with each item, in order.
+    ///
+    /// ```
+    /// use std::{cell::RefCell, rc::Rc};
+    /// use traits_futures::{submit_iteration, TraitsExecutor};
+    /// let executor = TraitsExecutor::new();
+    /// let future = submit_iteration(&executor, || (1..=3).map(|n| n * n))?;
+    /// let squares = Rc::new(RefCell::new(Vec::new()));
+    /// let _g = future.items().observe({ let s = squares.clone(); move |n| s.borrow_mut().push(*n) });
+    /// executor.run_until(|| future.done().get(), None)?;
+    /// assert_eq!(*squares.borrow(), [1, 4, 9]);
+    /// # executor.shutdown(None)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn items(&self) -> &Event<I> {
+        &self.handler().items
+    }
+}
+
+struct IterationTask<F>(F);
+
+impl<F, It> BackgroundTask for IterationTask<F>
+where
+    F: FnOnce() -> It + Send + 'static,
+    It: IntoIterator,
+    It::Item: Send + 'static,
+{
+    type Message = It::Item;
+    type Output = ();
+    type Error = Infallible;
+    fn run(self, context: &TaskContext<'_, It::Item>) -> Result<(), Infallible> {
+        let mut items = (self.0)().into_iter();
+        // Check for cancellation before pulling each item; items are moved, never cloned.
+        while !context.cancelled() {
+            let Some(item) = items.next() else { break };
+            if context.send(item).is_err() {
+                break;
+            }
+        }
+        drop(items); // the iterator's cleanup runs before the future can be done
+        Ok(())
+    }
+}
+
+struct GeneratorTask<F, I>(F, PhantomData<fn() -> I>);
+
+impl<F, I, R, E> BackgroundTask for GeneratorTask<F, I>
+where
+    F: FnOnce(&TaskContext<'_, I>) -> Result<R, E> + Send + 'static,
+    I: Send + 'static,
+    R: Send + 'static,
+    E: Send + 'static,
+{
+    type Message = I;
+    type Output = R;
+    type Error = E;
+    fn run(self, context: &TaskContext<'_, I>) -> Result<R, E> {
+        (self.0)(context)
+    }
+}
+
+/// Runs the iterator made by `factory` on a worker, delivering each item to the main thread.
+///
+/// The factory runs on the worker (so a slow or failing setup does not block the GUI); the task
+/// checks for cancellation before pulling each item and stops pulling once cancelled.
+///
+/// ```
+/// use traits_futures::{submit_iteration, TraitsExecutor};
+/// let executor = TraitsExecutor::new();
+/// let future = submit_iteration(&executor, || "a b c".split(' ').map(str::to_owned).collect::<Vec<_>>())?;
+/// executor.run_until(|| future.done().get(), None)?;
+/// # executor.shutdown(None)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn submit_iteration<F, It>(
+    executor: &TraitsExecutor,
+    factory: F,
+) -> Result<IterationFuture<It::Item>, SubmitError>
+where
+    F: FnOnce() -> It + Send + 'static,
+    It: IntoIterator,
+    It::Item: Send + 'static,
+{
+    executor.submit((IterationHandler::default(), IterationTask(factory)))
+}
+
+/// Runs a generator-like `body` that yields items with `items.send(item)?` and returns a final
+/// value, which becomes the future's result (Python's generator return value).
+///
+/// `send` returns `Err(TaskCancelled)` once the future is cancelled, so `?` ends the body; the
+/// body's error type must therefore accept [`TaskCancelled`](crate::TaskCancelled) (use it
+/// directly, or implement `From<TaskCancelled>` for your error).
+///
+/// ```
+/// use traits_futures::{submit_generator, TaskCancelled, TraitsExecutor};
+/// let executor = TraitsExecutor::new();
+/// let future = submit_generator(&executor, |items| {
+///     let mut total = 0;
+///     for n in 1..=4 {
+///         items.send(n)?;
+///         total += n;
+///     }
+///     Ok::<_, TaskCancelled>(total)
+/// })?;
+/// executor.run_until(|| future.done().get(), None)?;
+/// assert_eq!(future.result(), Ok(&10));
+/// # executor.shutdown(None)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn submit_generator<I, R, E, F>(
+    executor: &TraitsExecutor,
+    body: F,
+) -> Result<IterationFuture<I, R, E>, SubmitError>
+where
+    F: FnOnce(&TaskContext<'_, I>) -> Result<R, E> + Send + 'static,
+    I: Send + 'static,
+    R: Send + 'static,
+    E: Send + 'static,
+{
+    executor.submit((
+        IterationHandler::default(),
+        GeneratorTask(body, PhantomData),
+    ))
+}

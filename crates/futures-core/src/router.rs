@@ -1,0 +1,212 @@
+//! The router: where every task's messages meet on the main thread.
+//!
+//! Workers announce a pipe's key on one crossbeam channel when its queue goes from empty to
+//! non-empty ([`RouterShared::announce`]); the main thread receives keys, looks the pipe up in a
+//! slotmap and dispatches its messages one at a time. The same channel is what the headless
+//! event loop blocks on. For event loops that must be woken another way, an optional wake hook
+//! is called at most once per burst: `wake_pending` is set by the first announcement and
+//! cleared by the main thread before it drains the channel, so an announcement that races with
+//! the drain either is drained or causes a new wake.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::panic::{self, AssertUnwindSafe};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use crossbeam_channel::{Receiver, Sender};
+use slotmap::{Key, SlotMap};
+
+use crate::pipe::PipeTarget;
+
+slotmap::new_key_type! {
+    /// Identifies a live pipe (one task) in the router.
+    pub(crate) struct PipeKey;
+}
+
+/// A callback that asks the main thread's event loop to wake and dispatch.
+pub(crate) type WakeHook = Arc<dyn Fn() + Send + Sync>;
+
+/// The part of the router that workers use.
+pub(crate) struct RouterShared {
+    ready: Sender<PipeKey>,
+    wake_pending: AtomicBool,
+    wake_hook: Mutex<Option<WakeHook>>,
+}
+
+impl RouterShared {
+    /// Tells the main thread that `key` has messages. Called once per batch per pipe.
+    pub(crate) fn announce(&self, key: PipeKey) {
+        // The receiver lives as long as the router, and the router outlives every sender's use
+        // that matters; a send error means the executor is gone and nobody will dispatch.
+        let _ = self.ready.send(key);
+        if !self.wake_pending.swap(true, Ordering::AcqRel) {
+            let hook = self
+                .wake_hook
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            if let Some(hook) = hook {
+                hook();
+            }
+        }
+    }
+
+    pub(crate) fn set_wake_hook(&self, hook: Option<WakeHook>) {
+        *self.wake_hook.lock().unwrap_or_else(|p| p.into_inner()) = hook;
+    }
+}
+
+/// What one dispatch step did.
+pub(crate) enum Step {
+    /// Nothing was pending.
+    Idle,
+    /// One message was handed to a future (or a sentinel arrived).
+    Delivered {
+        /// The message finished its future; the pipe was removed.
+        finished: bool,
+        /// An observer panicked during delivery; resume it after bookkeeping.
+        panic: Option<Box<dyn Any + Send>>,
+    },
+}
+
+/// The main thread's side of the router.
+pub(crate) struct Router {
+    shared: Arc<RouterShared>,
+    ready: Receiver<PipeKey>,
+    pipes: RefCell<SlotMap<PipeKey, Rc<dyn PipeTarget>>>,
+    /// Pipes whose key was received but whose batch is not fully dispatched.
+    active: RefCell<VecDeque<PipeKey>>,
+    /// Sentinels posted and seen, for `exercise_event_loop`.
+    sentinels_seen: Cell<u64>,
+}
+
+impl Router {
+    pub(crate) fn new(wake_hook: Option<WakeHook>) -> Self {
+        let (sender, receiver) = crossbeam_channel::unbounded();
+        Router {
+            shared: Arc::new(RouterShared {
+                ready: sender,
+                wake_pending: AtomicBool::new(false),
+                wake_hook: Mutex::new(wake_hook),
+            }),
+            ready: receiver,
+            pipes: RefCell::new(SlotMap::with_key()),
+            active: RefCell::new(VecDeque::new()),
+            sentinels_seen: Cell::new(0),
+        }
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<RouterShared> {
+        &self.shared
+    }
+
+    /// Adds a pipe; `make` receives the new key.
+    pub(crate) fn insert(&self, make: impl FnOnce(PipeKey) -> Rc<dyn PipeTarget>) -> PipeKey {
+        self.pipes.borrow_mut().insert_with_key(make)
+    }
+
+    /// Removes a pipe whose task was never handed to a worker.
+    pub(crate) fn remove(&self, key: PipeKey) {
+        self.pipes.borrow_mut().remove(key);
+    }
+
+    /// Number of tasks whose futures are not done.
+    pub(crate) fn live(&self) -> usize {
+        self.pipes.borrow().len()
+    }
+
+    /// Cancels every live future (executor stop).
+    pub(crate) fn cancel_all(&self) {
+        let targets: Vec<_> = self.pipes.borrow().values().cloned().collect();
+        for target in targets {
+            target.cancel();
+        }
+    }
+
+    /// Posts a sentinel through the same channel as task messages; returns the count to wait for.
+    pub(crate) fn post_sentinel(&self) -> u64 {
+        self.shared.announce(PipeKey::null());
+        self.sentinels_seen.get() + 1
+    }
+
+    pub(crate) fn sentinels_seen(&self) -> u64 {
+        self.sentinels_seen.get()
+    }
+
+    /// Allows the next announcement to call the wake hook. Call before draining.
+    pub(crate) fn clear_wake_pending(&self) {
+        self.shared.wake_pending.store(false, Ordering::Release);
+    }
+
+    /// Dispatches at most one message without blocking.
+    pub(crate) fn dispatch_one(&self) -> Step {
+        loop {
+            let next = self.active.borrow_mut().pop_front();
+            let key = match next {
+                Some(key) => key,
+                None => match self.ready.try_recv() {
+                    Ok(key) => key,
+                    Err(_) => return Step::Idle,
+                },
+            };
+            if key.is_null() {
+                self.sentinels_seen.set(self.sentinels_seen.get() + 1);
+                return Step::Delivered {
+                    finished: false,
+                    panic: None,
+                };
+            }
+            let target = self.pipes.borrow().get(key).cloned();
+            let Some(target) = target else {
+                log::debug!("traits-futures: wake-up for a finished future ignored");
+                continue;
+            };
+            // An observer may panic inside; finish the bookkeeping before resuming it.
+            let outcome = panic::catch_unwind(AssertUnwindSafe(|| target.dispatch_one()));
+            let finished = target.is_finished();
+            if finished {
+                self.pipes.borrow_mut().remove(key);
+                target.close();
+            } else if target.has_buffered() {
+                self.active.borrow_mut().push_front(key);
+            }
+            match outcome {
+                Ok(false) => continue, // a stale announcement: the batch was already taken
+                Ok(true) => {
+                    return Step::Delivered {
+                        finished,
+                        panic: None,
+                    }
+                }
+                Err(panic) => {
+                    return Step::Delivered {
+                        finished,
+                        panic: Some(panic),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Blocks until a key arrives or the deadline passes; returns whether one arrived.
+    pub(crate) fn wait(&self, deadline: Option<Instant>) -> bool {
+        if !self.active.borrow().is_empty() {
+            return true;
+        }
+        let received = match deadline {
+            Some(deadline) => self.ready.recv_deadline(deadline).ok(),
+            None => self.ready.recv().ok(),
+        };
+        match received {
+            Some(key) => {
+                self.active.borrow_mut().push_back(key);
+                true
+            }
+            None => false,
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! The public states of futures and executors.
+
+use std::fmt;
+
+/// The state of a future, as seen on the main thread.
+///
+/// ```text
+///            cancel()                      A (abandoned)
+///   Waiting ───────────▶ Cancelling ─────────────────────▶ Cancelled
+///     │ S (started)        ▲     │ R or X (after a cancel)     ▲
+///     ▼          cancel()  │     └─────────────────────────────┘
+///   Executing ─────────────┘
+///     │ R (returned)        │ X (failed)
+///     ▼                     ▼
+///   Completed             Failed
+/// ```
+///
+/// ```
+/// use traits_futures::FutureState;
+/// assert!(FutureState::Waiting.is_cancellable());
+/// assert!(!FutureState::Cancelling.is_cancellable());
+/// assert!(FutureState::Cancelled.is_done());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FutureState {
+    /// Submitted; the task has not been seen to start.
+    Waiting,
+    /// The task is running in the background.
+    Executing,
+    /// The task returned; the result is available.
+    Completed,
+    /// The task failed (panicked or returned an error); the error is available.
+    Failed,
+    /// Cancellation was requested; the task has not yet acknowledged it by ending.
+    Cancelling,
+    /// The task was cancelled and has ended; neither result nor error is available.
+    Cancelled,
+}
+
+impl FutureState {
+    /// True in the final states: Completed, Failed and Cancelled.
+    ///
+    /// ```
+    /// assert!(traits_futures::FutureState::Failed.is_done());
+    /// assert!(!traits_futures::FutureState::Executing.is_done());
+    /// ```
+    pub fn is_done(self) -> bool {
+        matches!(
+            self,
+            FutureState::Completed | FutureState::Failed | FutureState::Cancelled
+        )
+    }
+
+    /// True while `cancel()` would have an effect: Waiting and Executing.
+    ///
+    /// ```
+    /// assert!(traits_futures::FutureState::Executing.is_cancellable());
+    /// assert!(!traits_futures::FutureState::Completed.is_cancellable());
+    /// ```
+    pub fn is_cancellable(self) -> bool {
+        matches!(self, FutureState::Waiting | FutureState::Executing)
+    }
+}
+
+impl fmt::Display for FutureState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// The state of an executor.
+///
+/// `Running` accepts tasks; `stop()` moves to `Stopping`, which cancels every task and waits
+/// for them to end; `Stopped` is final.
+///
+/// ```
+/// use traits_futures::ExecutorState;
+/// assert_eq!(ExecutorState::Stopping.to_string(), "Stopping");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ExecutorState {
+    /// Accepting tasks.
+    Running,
+    /// No longer accepting tasks; waiting for the cancelled tasks to end.
+    Stopping,
+    /// Every task has ended and the owned worker pool has been shut down.
+    Stopped,
+}
+
+impl fmt::Display for ExecutorState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
