@@ -1,0 +1,22 @@
+# Everyday recipes. The README's two commands are plain cargo and do not need `just`.
+
+# Run every test (unit, integration, doc tests).
+test:
+    cargo test --workspace
+
+# Formatting and lints, as CI runs them.
+lint:
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Build the API docs and the guide; warnings are errors.
+doc:
+    RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+
+# The quick-start demo.
+demo:
+    cargo run --release -p examples --example quick_start
+
+# Everything CI runs.
+ci:
+    bash .ci/run
