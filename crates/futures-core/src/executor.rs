@@ -1,6 +1,6 @@
 //! [`TraitsExecutor`]: submits tasks, routes their messages, and runs the executor's lifecycle.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::fmt;
 use std::panic;
 use std::rc::Rc;
@@ -11,6 +11,7 @@ use traits_core::{Dependency, Derived, Observable};
 
 use crate::builder::ExecutorBuilder;
 use crate::error::{RunTimeout, ShutdownError, StopError, SubmitError};
+use crate::event_loop::Dispatcher;
 use crate::future::TaskFuture;
 use crate::pipe::{PipeEndpoint, PipeSender, PipeShared, PipeTarget};
 use crate::pool::{ThreadPool, WorkerPool};
@@ -45,6 +46,9 @@ use crate::task::TaskSpec;
 /// stops and waits, dispatching on the calling thread. Dropping an executor that is not
 /// `Stopped` cancels its tasks and closes its pool without waiting (and logs a warning).
 ///
+/// `TraitsExecutor` is a cheap handle: [`Clone`] it into button callbacks and async blocks; the
+/// executor lives until its last handle (or running [`Dispatcher`]) is dropped.
+///
 /// ```
 /// use traits_futures::{submit_call, FutureState, TraitsExecutor};
 ///
@@ -56,17 +60,20 @@ use crate::task::TaskSpec;
 /// executor.shutdown(None)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[derive(Clone)]
 pub struct TraitsExecutor {
     inner: Rc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     state: Observable<ExecutorState>,
     running: Derived<bool>,
     stopped: Derived<bool>,
     /// Created with the first task (e80).
     router: OnceCell<Router>,
     pool: PoolChoice,
+    /// How to wake the main thread's event loop (async dispatcher or notify callback).
+    wake_hook: RefCell<Option<WakeHook>>,
 }
 
 /// Where the executor's tasks run.
@@ -151,6 +158,7 @@ impl TraitsExecutor {
                 state,
                 router: OnceCell::new(),
                 pool,
+                wake_hook: RefCell::new(None),
             }),
         }
     }
@@ -200,7 +208,7 @@ impl TraitsExecutor {
     /// assert_eq!(executor.running_tasks(), 0);
     /// ```
     pub fn running_tasks(&self) -> usize {
-        self.inner.router.get().map_or(0, Router::live)
+        self.inner.running_tasks()
     }
 
     /// Submits a task specification and returns its future, `Waiting`.
@@ -268,7 +276,7 @@ impl TraitsExecutor {
     }
 
     fn router(&self) -> &Router {
-        self.inner.router.get_or_init(|| Router::new(None))
+        self.inner.router()
     }
 
     /// Begins stopping: `Stopping` at once, every future cancelled before this returns; `Stopped`
@@ -289,7 +297,7 @@ impl TraitsExecutor {
         if let Some(router) = self.inner.router.get() {
             router.cancel_all();
         }
-        self.complete_stop_if_idle();
+        self.inner.complete_stop_if_idle();
         Ok(())
     }
 
@@ -320,21 +328,6 @@ impl TraitsExecutor {
             })
     }
 
-    fn complete_stop_if_idle(&self) {
-        if self.running_tasks() != 0 {
-            return;
-        }
-        let Some(next) = transition(self.inner.state.get(), ExecutorInput::LastTaskEnded) else {
-            return;
-        };
-        if let PoolChoice::Owned { pool, .. } = &self.inner.pool {
-            if let Some(pool) = pool.get() {
-                pool.shutdown();
-            }
-        }
-        self.inner.state.set(next);
-    }
-
     /// Dispatches, on this thread, every message that has already arrived; never blocks.
     /// Returns how many were dispatched.
     ///
@@ -345,14 +338,7 @@ impl TraitsExecutor {
     /// assert_eq!(executor.dispatch_pending(), 0);
     /// ```
     pub fn dispatch_pending(&self) -> usize {
-        if let Some(router) = self.inner.router.get() {
-            router.clear_wake_pending();
-        }
-        let mut count = 0;
-        while self.dispatch_one() {
-            count += 1;
-        }
-        count
+        self.inner.dispatch_pending(usize::MAX)
     }
 
     /// Runs the headless event loop on this thread until `condition` holds.
@@ -375,40 +361,10 @@ impl TraitsExecutor {
     /// ```
     pub fn run_until(
         &self,
-        mut condition: impl FnMut() -> bool,
+        condition: impl FnMut() -> bool,
         timeout: Option<Duration>,
     ) -> Result<(), RunTimeout> {
-        if condition() {
-            return Ok(());
-        }
-        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-        if let Some(router) = self.inner.router.get() {
-            router.clear_wake_pending();
-        }
-        loop {
-            while self.dispatch_one() {
-                if condition() {
-                    return Ok(());
-                }
-            }
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                return Err(RunTimeout {
-                    timeout: timeout.unwrap_or_default(),
-                });
-            }
-            match self.inner.router.get() {
-                Some(router) => {
-                    router.wait(deadline);
-                }
-                None => match deadline {
-                    // No task was ever submitted: nothing can arrive.
-                    Some(deadline) => {
-                        std::thread::sleep(deadline.saturating_duration_since(Instant::now()))
-                    }
-                    None => std::thread::park(),
-                },
-            }
-        }
+        self.inner.run_until(condition, timeout)
     }
 
     /// Posts a sentinel through the message channel and runs the event loop until it arrives:
@@ -426,9 +382,167 @@ impl TraitsExecutor {
         self.run_until(|| router.sentinels_seen() >= target, Some(timeout))
     }
 
+    /// Installs `callback` as the way workers wake this thread's event loop (the *notify*
+    /// integration), replacing any previous one (including an async [`Dispatcher`]'s).
+    ///
+    /// Workers call it at most once per burst of messages: after a call, the next one comes only
+    /// once this thread has called [`dispatch_pending`](Self::dispatch_pending) (or another
+    /// dispatching method), and a message that arrives after that always causes a new call.
+    /// The callback runs on a worker thread: it should only ask the UI to wake (egui's
+    /// `request_repaint`, a winit `EventLoopProxy::send_event`, slint's
+    /// `invoke_from_event_loop`), never dispatch itself. It is also called once when the
+    /// executor reaches `Stopped`.
+    ///
+    /// ```
+    /// use std::sync::{atomic::{AtomicUsize, Ordering}, Arc};
+    /// use traits_futures::{submit_call, TraitsExecutor};
+    ///
+    /// let executor = TraitsExecutor::new();
+    /// let wakes = Arc::new(AtomicUsize::new(0));
+    /// executor.set_wake_callback({ let wakes = wakes.clone(); move || { wakes.fetch_add(1, Ordering::SeqCst); } });
+    /// let future = submit_call(&executor, || 7)?;
+    /// while !future.done().get() {
+    ///     // a real UI sleeps in its own loop until woken; here we spin on the counter
+    ///     if wakes.swap(0, Ordering::SeqCst) > 0 { executor.dispatch_pending(); }
+    ///     std::thread::yield_now();
+    /// }
+    /// # executor.shutdown(None)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_wake_callback(&self, callback: impl Fn() + Send + Sync + 'static) {
+        self.inner.set_wake_hook(Some(Arc::new(callback)));
+    }
+
+    /// A future that dispatches this executor's messages whenever it is woken, and ends once
+    /// the executor is `Stopped`: the *async* integration. Spawn it on the main thread's
+    /// single-threaded executor (glib's `spawn_future_local`, a tokio `LocalSet`,
+    /// `futures::executor::LocalPool`); signal listeners spawned there then update the UI.
+    ///
+    /// Creating it installs its waker as the executor's wake callback (see
+    /// [`set_wake_callback`](Self::set_wake_callback)).
+    ///
+    /// ```
+    /// use futures::executor::LocalPool;
+    /// use futures::task::LocalSpawnExt;
+    /// use futures_signals::signal::SignalExt;
+    /// use traits_futures::{submit_call, TraitsExecutor};
+    ///
+    /// let executor = TraitsExecutor::new();
+    /// let future = submit_call(&executor, || 6 * 7)?;
+    /// let mut pool = LocalPool::new();
+    /// pool.spawner().spawn_local(executor.dispatcher())?;
+    /// pool.spawner().spawn_local({
+    ///     let future = future.clone();
+    ///     let executor = executor.clone();
+    ///     async move {
+    ///         future.done().signal().wait_for(true).await;
+    ///         executor.stop().unwrap();
+    ///     }
+    /// })?;
+    /// pool.run(); // returns when the dispatcher has seen the executor stop
+    /// assert_eq!(future.result(), Ok(&42));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn dispatcher(&self) -> Dispatcher {
+        Dispatcher::new(Rc::clone(&self.inner))
+    }
+}
+
+impl Inner {
+    fn router(&self) -> &Router {
+        self.router
+            .get_or_init(|| Router::new(self.wake_hook.borrow().clone()))
+    }
+
+    fn running_tasks(&self) -> usize {
+        self.router.get().map_or(0, Router::live)
+    }
+
+    pub(crate) fn set_wake_hook(&self, hook: Option<WakeHook>) {
+        if let Some(router) = self.router.get() {
+            router.shared().set_wake_hook(hook.clone());
+        }
+        *self.wake_hook.borrow_mut() = hook;
+    }
+
+    /// Stopping and no task left: join the owned pool, then `Stopped`, then wake the event loop
+    /// (an async dispatcher ends on it).
+    pub(crate) fn complete_stop_if_idle(&self) {
+        if self.running_tasks() != 0 {
+            return;
+        }
+        let Some(next) = transition(self.state.get(), ExecutorInput::LastTaskEnded) else {
+            return;
+        };
+        if let PoolChoice::Owned { pool, .. } = &self.pool {
+            if let Some(pool) = pool.get() {
+                pool.shutdown();
+            }
+        }
+        self.state.set(next);
+        let hook = self.wake_hook.borrow().clone();
+        if let Some(hook) = hook {
+            hook();
+        }
+    }
+
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.state.get() == ExecutorState::Stopped
+    }
+
+    /// Dispatches up to `budget` pending messages without blocking; returns how many.
+    pub(crate) fn dispatch_pending(&self, budget: usize) -> usize {
+        if let Some(router) = self.router.get() {
+            router.clear_wake_pending();
+        }
+        let mut count = 0;
+        while count < budget && self.dispatch_one() {
+            count += 1;
+        }
+        count
+    }
+
+    fn run_until(
+        &self,
+        mut condition: impl FnMut() -> bool,
+        timeout: Option<Duration>,
+    ) -> Result<(), RunTimeout> {
+        if condition() {
+            return Ok(());
+        }
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        if let Some(router) = self.router.get() {
+            router.clear_wake_pending();
+        }
+        loop {
+            while self.dispatch_one() {
+                if condition() {
+                    return Ok(());
+                }
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Err(RunTimeout {
+                    timeout: timeout.unwrap_or_default(),
+                });
+            }
+            match self.router.get() {
+                Some(router) => {
+                    router.wait(deadline);
+                }
+                None => match deadline {
+                    // No task was ever submitted: nothing can arrive.
+                    Some(deadline) => {
+                        std::thread::sleep(deadline.saturating_duration_since(Instant::now()))
+                    }
+                    None => std::thread::park(),
+                },
+            }
+        }
+    }
+
     /// One dispatch step, with the executor's bookkeeping. Returns false if nothing was pending.
     fn dispatch_one(&self) -> bool {
-        let Some(router) = self.inner.router.get() else {
+        let Some(router) = self.router.get() else {
             return false;
         };
         match router.dispatch_one() {
@@ -444,11 +558,6 @@ impl TraitsExecutor {
             }
         }
     }
-
-    #[allow(dead_code)] // used by the event-loop integrations
-    pub(crate) fn set_wake_hook(&self, hook: Option<WakeHook>) {
-        self.router().shared().set_wake_hook(hook);
-    }
 }
 
 impl Default for TraitsExecutor {
@@ -457,15 +566,15 @@ impl Default for TraitsExecutor {
     }
 }
 
-impl Drop for TraitsExecutor {
+impl Drop for Inner {
     fn drop(&mut self) {
-        let state = self.inner.state.get();
+        let state = self.state.get();
         if state != ExecutorState::Stopped {
             log::warn!(
                 "traits-futures: executor dropped while {state}; call shutdown() first. \
                  Its tasks are cancelled and its pool closed without waiting."
             );
-            if let Some(router) = self.inner.router.get() {
+            if let Some(router) = self.router.get() {
                 // An observer panicking here must not turn into a panic inside a drop.
                 let cancel = std::panic::AssertUnwindSafe(|| router.cancel_all());
                 if panic::catch_unwind(cancel).is_err() {

@@ -52,6 +52,7 @@
 mod builder;
 mod call;
 mod error;
+mod event_loop;
 mod executor;
 mod future;
 mod iteration;
@@ -72,6 +73,7 @@ pub use error::{
     BuildError, NotAvailable, ProtocolViolation, RunTimeout, ShutdownError, StopError, SubmitError,
     TaskCancelled, TaskError,
 };
+pub use event_loop::Dispatcher;
 pub use executor::TraitsExecutor;
 pub use future::{FutureHandler, TaskFuture};
 pub use iteration::{submit_generator, submit_iteration, IterationFuture, IterationHandler};
