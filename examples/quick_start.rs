@@ -55,7 +55,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         Ok::<f64, TaskCancelled>(4.0 * inside as f64 / total as f64)
     })?;
-    let _pi_log = pi.state().observe(|old, new| println!("[pi] {old} -> {new}"));
+    let _pi_log = pi
+        .state()
+        .observe(|old, new| println!("[pi] {old} -> {new}"));
     let _pi_items = pi.items().observe({
         let pi = pi.clone();
         let received = std::cell::Cell::new(0);
@@ -71,9 +73,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 3. A progress task, drawn as a progress bar.
     let steps = 40u64;
-    let bar = ProgressBar::new(steps).with_style(ProgressStyle::with_template(
-        "[copy] {bar:40} {pos}/{len}",
-    )?);
+    let bar = ProgressBar::new(steps)
+        .with_style(ProgressStyle::with_template("[copy] {bar:40} {pos}/{len}")?);
     let copy = submit_progress(&executor, move |reporter| {
         for step in 1..=steps {
             std::thread::sleep(Duration::from_millis(15)); // stands for real work
