@@ -75,9 +75,10 @@ pub struct TaskFuture<H: FutureHandler> {
 struct Inner<H: FutureHandler> {
     machine: Cell<MachineState>,
     state: Observable<FutureState>,
-    /// Created on first use: a future nobody asks about costs no derived property.
-    cancellable: OnceCell<Derived<bool>>,
-    done: OnceCell<Derived<bool>>,
+    /// `cancellable` and `done`, created together on first use of either (a future nobody asks
+    /// about costs no derived property), cancellable first: dependents are notified in
+    /// registration order, and a02 wants state, then cancellable, then done.
+    derived: OnceCell<(Derived<bool>, Derived<bool>)>,
     result: OnceCell<H::Output>,
     error: OnceCell<TaskError<H::Error>>,
     /// Tells the background task it was cancelled; released once the future is done (a12).
@@ -114,8 +115,7 @@ impl<H: FutureHandler> TaskFuture<H> {
             inner: Rc::new(Inner {
                 machine: Cell::new(MachineState::Waiting),
                 state: Observable::new(FutureState::Waiting),
-                cancellable: OnceCell::new(),
-                done: OnceCell::new(),
+                derived: OnceCell::new(),
                 result: OnceCell::new(),
                 error: OnceCell::new(),
                 cancel: RefCell::new(Some(Box::new(cancel))),
@@ -146,9 +146,7 @@ impl<H: FutureHandler> TaskFuture<H> {
     /// assert!(!future.cancellable().get());
     /// ```
     pub fn cancellable(&self) -> &Derived<bool> {
-        self.inner
-            .cancellable
-            .get_or_init(|| self.derive(FutureState::is_cancellable))
+        &self.derived().0
     }
 
     /// Whether the future has reached a final state: Completed, Failed or Cancelled.
@@ -163,15 +161,21 @@ impl<H: FutureHandler> TaskFuture<H> {
     /// # Ok::<(), traits_futures::ProtocolViolation>(())
     /// ```
     pub fn done(&self) -> &Derived<bool> {
-        self.inner
-            .done
-            .get_or_init(|| self.derive(FutureState::is_done))
+        &self.derived().1
     }
 
-    fn derive(&self, f: fn(FutureState) -> bool) -> Derived<bool> {
-        let state = self.inner.state.clone();
-        Derived::new(&[&self.inner.state as &dyn Dependency], move || {
-            f(state.get())
+    fn derived(&self) -> &(Derived<bool>, Derived<bool>) {
+        self.inner.derived.get_or_init(|| {
+            let derive = |f: fn(FutureState) -> bool| {
+                let state = self.inner.state.clone();
+                Derived::new(&[&self.inner.state as &dyn Dependency], move || {
+                    f(state.get())
+                })
+            };
+            (
+                derive(FutureState::is_cancellable),
+                derive(FutureState::is_done),
+            )
         })
     }
 
