@@ -17,6 +17,10 @@ doc:
 demo:
     cargo run --release -p examples --example quick_start
 
+# The GTK4 example's unattended self-test under Xvfb (needs libgtk-4-dev and xvfb).
+gui-smoke:
+    GSK_RENDERER=cairo xvfb-run -a cargo run -p examples --features gtk --example gtk_primes -- --self-test target/gtk_primes.png
+
 # Everything CI runs.
 ci:
     bash .ci/run
