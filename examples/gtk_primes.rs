@@ -33,7 +33,10 @@ type CountFuture = ProgressFuture<(u64, u64), usize>;
 const CHUNKS: u64 = 200;
 
 fn is_prime(n: u64) -> bool {
-    n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| !n.is_multiple_of(d))
+    n >= 2
+        && (2..)
+            .take_while(|d| d * d <= n)
+            .all(|d| !n.is_multiple_of(d))
 }
 
 /// The background task: count in chunks, reporting after each; `?` stops it once cancelled.

@@ -24,7 +24,11 @@ impl XorShift {
 
 fn count_primes_below(n: u64) -> usize {
     (2..n)
-        .filter(|&k| (2..).take_while(|d| d * d <= k).all(|d| !k.is_multiple_of(d)))
+        .filter(|&k| {
+            (2..)
+                .take_while(|d| d * d <= k)
+                .all(|d| !k.is_multiple_of(d))
+        })
         .count()
 }
 
