@@ -2,7 +2,7 @@
 
 use std::cell::{OnceCell, RefCell};
 use std::fmt;
-use std::panic;
+use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -243,14 +243,7 @@ impl TraitsExecutor {
         }
         let (handler, task) = spec.into_parts();
         let shared = PipeShared::new();
-        let future = TaskFuture::detached(handler, {
-            let shared = Arc::clone(&shared);
-            move || {
-                shared
-                    .cancelled
-                    .store(true, std::sync::atomic::Ordering::Release)
-            }
-        });
+        let future = TaskFuture::with_cancel_flag(handler, Arc::clone(&shared) as _);
         let router = self.router();
         let key = router.insert(|_| {
             Rc::new(PipeEndpoint::<S::Handler>::new(
@@ -293,11 +286,25 @@ impl TraitsExecutor {
     pub fn stop(&self) -> Result<(), StopError> {
         let state = self.inner.state.get();
         let next = transition(state, ExecutorInput::Stop).ok_or(StopError::NotRunning(state))?;
-        self.inner.state.set(next);
+        // Observers run during each step; whatever they do, every future is cancelled and the
+        // bookkeeping done before the first panic resumes.
+        let mut first_panic = panic::catch_unwind(AssertUnwindSafe(|| {
+            self.inner.state.set(next);
+        }))
+        .err();
         if let Some(router) = self.inner.router.get() {
-            router.cancel_all();
+            if let Some(panic) = router.cancel_all() {
+                first_panic.get_or_insert(panic);
+            }
         }
-        self.inner.complete_stop_if_idle();
+        if let Err(panic) =
+            panic::catch_unwind(AssertUnwindSafe(|| self.inner.complete_stop_if_idle()))
+        {
+            first_panic.get_or_insert(panic);
+        }
+        if let Some(panic) = first_panic {
+            panic::resume_unwind(panic);
+        }
         Ok(())
     }
 
@@ -496,8 +503,11 @@ impl Inner {
             router.clear_wake_pending();
         }
         let mut count = 0;
-        while count < budget && self.dispatch_one() {
-            count += 1;
+        while count < budget {
+            match self.dispatch(budget - count, &mut || false) {
+                (0, _) => break,
+                (n, _) => count += n,
+            }
         }
         count
     }
@@ -514,9 +524,20 @@ impl Inner {
         if let Some(router) = self.router.get() {
             router.clear_wake_pending();
         }
+        // The pipe checks the condition after every single message; remember its last answer.
+        let satisfied = std::cell::Cell::new(false);
+        let mut check = || {
+            satisfied.set(condition());
+            satisfied.get()
+        };
         loop {
-            while self.dispatch_one() {
-                if condition() {
+            loop {
+                let (count, finished) = self.dispatch(usize::MAX, &mut check);
+                if count == 0 {
+                    break;
+                }
+                // A finished future may have let the executor stop after the last check.
+                if satisfied.get() || (finished && check()) {
                     return Ok(());
                 }
             }
@@ -540,21 +561,27 @@ impl Inner {
         }
     }
 
-    /// One dispatch step, with the executor's bookkeeping. Returns false if nothing was pending.
-    fn dispatch_one(&self) -> bool {
+    /// One dispatch step (one pipe's batch, cut short by `stop`), with the executor's
+    /// bookkeeping. Returns how many messages were delivered (0 if nothing was pending) and
+    /// whether a future finished.
+    fn dispatch(&self, budget: usize, stop: &mut dyn FnMut() -> bool) -> (usize, bool) {
         let Some(router) = self.router.get() else {
-            return false;
+            return (0, false);
         };
-        match router.dispatch_one() {
-            Step::Idle => false,
-            Step::Delivered { finished, panic } => {
+        match router.dispatch(budget, stop) {
+            Step::Idle => (0, false),
+            Step::Delivered {
+                count,
+                finished,
+                panic,
+            } => {
                 if finished {
                     self.complete_stop_if_idle();
                 }
                 if let Some(payload) = panic {
                     panic::resume_unwind(payload);
                 }
-                true
+                (count, finished)
             }
         }
     }
@@ -576,8 +603,7 @@ impl Drop for Inner {
             );
             if let Some(router) = self.router.get() {
                 // An observer panicking here must not turn into a panic inside a drop.
-                let cancel = std::panic::AssertUnwindSafe(|| router.cancel_all());
-                if panic::catch_unwind(cancel).is_err() {
+                if router.cancel_all().is_some() {
                     log::error!("traits-futures: an observer panicked while cancelling at drop");
                 }
             }

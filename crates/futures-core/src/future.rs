@@ -5,6 +5,7 @@ use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt;
 use std::ops::Deref;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use traits_core::{Dependency, Derived, Observable};
 
@@ -54,6 +55,27 @@ pub trait FutureHandler: 'static {
     fn on_message(&self, message: Self::Message);
 }
 
+/// What a future calls to tell its task that it was cancelled.
+pub(crate) trait CancelFlag {
+    fn cancel(&self);
+}
+
+/// A user's cancel callback (detached futures), or a flag shared with the task (no extra
+/// allocation: the pipe itself is the flag).
+enum CancelHandle {
+    Callback(Box<dyn Fn()>),
+    Flag(Arc<dyn CancelFlag>),
+}
+
+impl CancelHandle {
+    fn cancel(&self) {
+        match self {
+            CancelHandle::Callback(callback) => callback(),
+            CancelHandle::Flag(flag) => flag.cancel(),
+        }
+    }
+}
+
 /// A future: the main-thread view of one background task.
 ///
 /// Its [`state`](Self::state) is an observable that changes only on the main thread, when the
@@ -82,7 +104,7 @@ struct Inner<H: FutureHandler> {
     result: OnceCell<H::Output>,
     error: OnceCell<TaskError<H::Error>>,
     /// Tells the background task it was cancelled; released once the future is done (a12).
-    cancel: RefCell<Option<Box<dyn Fn()>>>,
+    cancel: RefCell<Option<CancelHandle>>,
     handler: H,
 }
 
@@ -111,6 +133,15 @@ impl<H: FutureHandler> TaskFuture<H> {
     /// # Ok::<(), traits_futures::ProtocolViolation>(())
     /// ```
     pub fn detached(handler: H, cancel: impl Fn() + 'static) -> Self {
+        Self::with_cancel(handler, CancelHandle::Callback(Box::new(cancel)))
+    }
+
+    /// A future whose cancel sets `flag` (the executor's futures).
+    pub(crate) fn with_cancel_flag(handler: H, flag: Arc<dyn CancelFlag>) -> Self {
+        Self::with_cancel(handler, CancelHandle::Flag(flag))
+    }
+
+    fn with_cancel(handler: H, cancel: CancelHandle) -> Self {
         TaskFuture {
             inner: Rc::new(Inner {
                 machine: Cell::new(MachineState::Waiting),
@@ -118,7 +149,7 @@ impl<H: FutureHandler> TaskFuture<H> {
                 derived: OnceCell::new(),
                 result: OnceCell::new(),
                 error: OnceCell::new(),
-                cancel: RefCell::new(Some(Box::new(cancel))),
+                cancel: RefCell::new(Some(cancel)),
                 handler,
             }),
         }
@@ -197,7 +228,7 @@ impl<H: FutureHandler> TaskFuture<H> {
             return false;
         };
         if let Some(cancel) = self.inner.cancel.borrow().as_ref() {
-            cancel();
+            cancel.cancel();
         }
         self.apply(next);
         true
@@ -245,6 +276,11 @@ impl<H: FutureHandler> TaskFuture<H> {
             drop(self.inner.cancel.borrow_mut().take());
         }
         self.inner.state.set(public);
+    }
+
+    /// Done, read from the internal state (cheaper than the observable, for the router).
+    pub(crate) fn is_done(&self) -> bool {
+        self.inner.machine.get().public().is_done()
     }
 
     /// The task's return value; available only once `Completed`.

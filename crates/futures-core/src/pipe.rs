@@ -53,6 +53,13 @@ impl<Msg> PipeShared<Msg> {
     }
 }
 
+impl<Msg: Send> crate::future::CancelFlag for PipeShared<Msg> {
+    fn cancel(&self) {
+        self.cancelled
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+}
+
 /// The worker's end of a pipe.
 pub(crate) struct PipeSender<Msg> {
     key: PipeKey,
@@ -107,8 +114,10 @@ impl<M, T, E> MessageSink<M> for PipeSender<TaskMessage<M, T, E>> {
 
 /// The main thread's view of a pipe, type-erased so that the router can hold every task type.
 pub(crate) trait PipeTarget {
-    /// Hands the next message to the future. Returns false if there was none.
-    fn dispatch_one(&self) -> bool;
+    /// Hands messages to the future, one at a time, until the buffer (refilled at most once from
+    /// the shared queue) is empty, the future is done, `budget` is spent, or `stop()` says so
+    /// after a message. Returns how many were delivered.
+    fn dispatch(&self, budget: usize, stop: &mut dyn FnMut() -> bool) -> usize;
     /// Messages already taken from the queue and not yet dispatched.
     fn has_buffered(&self) -> bool;
     /// The future is done; the pipe can be removed.
@@ -142,31 +151,45 @@ impl<H: FutureHandler> PipeEndpoint<H> {
         }
     }
 
+    /// Takes the whole shared batch into the (empty) local buffer: one lock per batch on this
+    /// side. The two vectors swap roles, so a steady stream allocates nothing: `VecDeque::from`
+    /// and `Vec::from` of an emptied deque both reuse their allocation.
     fn refill(&self) {
         let mut buffer = self.buffer.borrow_mut();
+        debug_assert!(buffer.is_empty());
+        let spare = Vec::from(mem::take(&mut *buffer));
         let mut queue = self.shared.lock();
         queue.scheduled = false;
-        if buffer.is_empty() {
-            // Swap the whole batch out: one lock per batch on this side. `VecDeque::from(Vec)`
-            // reuses the allocation.
-            *buffer = VecDeque::from(mem::take(&mut queue.messages));
-        } else {
-            buffer.extend(queue.messages.drain(..));
-        }
+        *buffer = VecDeque::from(mem::replace(&mut queue.messages, spare));
     }
 }
 
 impl<H: FutureHandler> PipeTarget for PipeEndpoint<H> {
-    fn dispatch_one(&self) -> bool {
-        if self.buffer.borrow().is_empty() {
-            self.refill();
+    fn dispatch(&self, mut budget: usize, stop: &mut dyn FnMut() -> bool) -> usize {
+        let mut delivered = 0;
+        let mut refilled = false;
+        while budget > 0 {
+            let next = self.buffer.borrow_mut().pop_front();
+            let message = match next {
+                Some(message) => message,
+                None if !refilled => {
+                    refilled = true;
+                    self.refill();
+                    continue;
+                }
+                None => break,
+            };
+            if let Err(violation) = self.future.receive(message) {
+                log::error!("traits-futures: {violation}; message ignored");
+            }
+            delivered += 1;
+            budget -= 1;
+            // `stop` sees every message, including the last one of a finished future.
+            if stop() || self.future.is_done() {
+                break;
+            }
         }
-        let next = self.buffer.borrow_mut().pop_front();
-        let Some(message) = next else { return false };
-        if let Err(violation) = self.future.receive(message) {
-            log::error!("traits-futures: {violation}; message ignored");
-        }
-        true
+        delivered
     }
 
     fn close(&self) {
@@ -185,7 +208,7 @@ impl<H: FutureHandler> PipeTarget for PipeEndpoint<H> {
     }
 
     fn is_finished(&self) -> bool {
-        self.future.state().get().is_done()
+        self.future.is_done()
     }
 
     fn cancel(&self) {

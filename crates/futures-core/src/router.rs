@@ -64,9 +64,11 @@ impl RouterShared {
 pub(crate) enum Step {
     /// Nothing was pending.
     Idle,
-    /// One message was handed to a future (or a sentinel arrived).
+    /// Messages were handed to one future (or a sentinel arrived).
     Delivered {
-        /// The message finished its future; the pipe was removed.
+        /// How many messages were delivered.
+        count: usize,
+        /// The future is done; its pipe was removed.
         finished: bool,
         /// An observer panicked during delivery; resume it after bookkeeping.
         panic: Option<Box<dyn Any + Send>>,
@@ -119,12 +121,17 @@ impl Router {
         self.pipes.borrow().len()
     }
 
-    /// Cancels every live future (executor stop).
-    pub(crate) fn cancel_all(&self) {
+    /// Cancels every live future (executor stop), even if an observer panics; returns the first
+    /// panic for the caller to resume after its own bookkeeping.
+    pub(crate) fn cancel_all(&self) -> Option<Box<dyn Any + Send>> {
         let targets: Vec<_> = self.pipes.borrow().values().cloned().collect();
+        let mut first_panic = None;
         for target in targets {
-            target.cancel();
+            if let Err(panic) = panic::catch_unwind(AssertUnwindSafe(|| target.cancel())) {
+                first_panic.get_or_insert(panic);
+            }
         }
+        first_panic
     }
 
     /// Posts a sentinel through the same channel as task messages; returns the count to wait for.
@@ -142,8 +149,9 @@ impl Router {
         self.shared.wake_pending.store(false, Ordering::Release);
     }
 
-    /// Dispatches at most one message without blocking.
-    pub(crate) fn dispatch_one(&self) -> Step {
+    /// Dispatches, without blocking, up to `budget` messages of the next pipe that has any,
+    /// calling `stop` after each message and stopping when it returns true.
+    pub(crate) fn dispatch(&self, budget: usize, stop: &mut dyn FnMut() -> bool) -> Step {
         loop {
             let next = self.active.borrow_mut().pop_front();
             let key = match next {
@@ -155,7 +163,9 @@ impl Router {
             };
             if key.is_null() {
                 self.sentinels_seen.set(self.sentinels_seen.get() + 1);
+                let _ = stop(); // the condition is checked after a sentinel too
                 return Step::Delivered {
+                    count: 1,
                     finished: false,
                     panic: None,
                 };
@@ -166,7 +176,7 @@ impl Router {
                 continue;
             };
             // An observer may panic inside; finish the bookkeeping before resuming it.
-            let outcome = panic::catch_unwind(AssertUnwindSafe(|| target.dispatch_one()));
+            let outcome = panic::catch_unwind(AssertUnwindSafe(|| target.dispatch(budget, stop)));
             let finished = target.is_finished();
             if finished {
                 self.pipes.borrow_mut().remove(key);
@@ -175,15 +185,17 @@ impl Router {
                 self.active.borrow_mut().push_front(key);
             }
             match outcome {
-                Ok(false) => continue, // a stale announcement: the batch was already taken
-                Ok(true) => {
+                Ok(0) => continue, // a stale announcement: the batch was already taken
+                Ok(count) => {
                     return Step::Delivered {
+                        count,
                         finished,
                         panic: None,
                     }
                 }
                 Err(panic) => {
                     return Step::Delivered {
+                        count: 1,
                         finished,
                         panic: Some(panic),
                     }

@@ -300,9 +300,6 @@ fn g102_progress_and_generator_errors_arrive_as_the_tasks_own_type() {
 }
 
 #[test]
-#[ignore = "BUG: Router::cancel_all (router.rs:125) stops at the first panicking observer, so \
-            TraitsExecutor::stop (executor.rs:286) leaves the remaining futures uncancelled while \
-            the executor is Stopping"]
 fn g101_panic_in_a_cancelling_observer_during_stop_still_cancels_every_future() {
     let executor = TraitsExecutor::new();
     let (gate_tx, gate_rx) = mpsc::channel::<()>();
@@ -350,9 +347,6 @@ fn g101_panic_in_a_cancelling_observer_during_stop_still_cancels_every_future() 
 }
 
 #[test]
-#[ignore = "BUG: TraitsExecutor::stop (executor.rs:286) notifies the executor's state observers \
-            before cancelling the futures, so a panicking Stopping observer leaves every future \
-            uncancelled while the executor is Stopping"]
 fn g101_panic_in_an_executor_state_observer_during_stop_still_cancels_every_future() {
     let executor = TraitsExecutor::new();
     let (gate_tx, gate_rx) = mpsc::channel::<()>();

@@ -1,15 +1,26 @@
 //! [`Derived`]: a read-only property computed from other observables.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::rc::{Rc, Weak};
 
 use futures_signals::signal::MutableSignalCloned;
 
-use crate::observable::Observable;
-use crate::observers::ObserverGuard;
+use crate::observable::ValueCell;
+use crate::observers::{ObserverGuard, ObserverKey, Recompute, Unobserve};
 
-/// Something a [`Derived`] property can depend on: it calls `on_change` after each change, in its
-/// dependents tier (after all of its own observers).
+/// A derived property, as its sources hold it: weakly, so that dropping the property stops its
+/// recomputation. Opaque: only this crate makes them.
+pub struct DependentHandle(pub(crate) Weak<dyn Recompute>);
+
+impl fmt::Debug for DependentHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DependentHandle")
+    }
+}
+
+/// Something a [`Derived`] property can depend on: it recomputes the property after each change,
+/// in its dependents tier (after all of its own observers).
 ///
 /// Implemented by [`Observable`], [`Derived`] and [`ValidatedObservable`](crate::ValidatedObservable).
 ///
@@ -23,8 +34,9 @@ use crate::observers::ObserverGuard;
 /// assert_eq!(sum.get(), 3);
 /// ```
 pub trait Dependency {
-    /// Registers `on_change` as a dependent; it stays registered until the guard drops.
-    fn add_dependent(&self, on_change: Rc<dyn Fn()>) -> ObserverGuard;
+    /// Registers a derived property as a dependent; it stays registered until the guard drops.
+    /// Called by [`Derived::new`]; there is no need to call it directly.
+    fn add_dependent(&self, dependent: DependentHandle) -> ObserverGuard;
 }
 
 /// A read-only property whose value is a function of one or more other observables.
@@ -54,20 +66,48 @@ pub trait Dependency {
 /// assert_eq!(*seen.borrow(), ["Ada Byron"]);
 /// ```
 pub struct Derived<U> {
-    inner: Rc<Inner<U>>,
+    node: Rc<dyn Node<U>>,
 }
 
-struct Inner<U> {
-    compute: Box<dyn Fn() -> U>,
+/// The type-erased body of a derived property.
+trait Node<U>: Unobserve {
     /// The last computed value, stored to detect changes and to drive observers and the signal.
-    cache: Observable<U>,
-    _sources: Vec<ObserverGuard>,
+    fn cache(&self) -> &ValueCell<U>;
+    fn compute(&self) -> U;
+}
+
+/// One allocation per derived property: the cache, the function and the source registrations.
+struct NodeImpl<U, F> {
+    cache: ValueCell<U>,
+    compute: F,
+    sources: RefCell<Vec<ObserverGuard>>,
+}
+
+impl<U: Clone + PartialEq + 'static, F: Fn() -> U + 'static> Node<U> for NodeImpl<U, F> {
+    fn cache(&self) -> &ValueCell<U> {
+        &self.cache
+    }
+    fn compute(&self) -> U {
+        (self.compute)()
+    }
+}
+
+impl<U: Clone + PartialEq + 'static, F: Fn() -> U + 'static> Recompute for NodeImpl<U, F> {
+    fn source_changed(&self) {
+        self.cache.set((self.compute)());
+    }
+}
+
+impl<U: 'static, F> Unobserve for NodeImpl<U, F> {
+    fn unobserve(&self, key: ObserverKey) {
+        self.cache.unobserve(key);
+    }
 }
 
 impl<U> Clone for Derived<U> {
     fn clone(&self) -> Self {
         Derived {
-            inner: Rc::clone(&self.inner),
+            node: Rc::clone(&self.node),
         }
     }
 }
@@ -88,26 +128,23 @@ impl<U: Clone + PartialEq + 'static> Derived<U> {
     /// assert_eq!(area.get(), 9);
     /// ```
     pub fn new(sources: &[&dyn Dependency], compute: impl Fn() -> U + 'static) -> Self {
-        let inner = Rc::new_cyclic(|weak: &Weak<Inner<U>>| {
-            let on_change: Rc<dyn Fn()> = {
-                let weak = weak.clone();
-                Rc::new(move || {
-                    if let Some(inner) = weak.upgrade() {
-                        inner.cache.set((inner.compute)());
-                    }
-                })
-            };
-            let cache = Observable::new(compute());
-            Inner {
-                compute: Box::new(compute),
-                cache,
-                _sources: sources
-                    .iter()
-                    .map(|source| source.add_dependent(Rc::clone(&on_change)))
-                    .collect(),
-            }
+        let node = Rc::new(NodeImpl {
+            cache: ValueCell::new(compute()),
+            compute,
+            sources: RefCell::new(Vec::new()),
         });
-        Derived { inner }
+        let weak = Rc::downgrade(&node);
+        let guards = sources
+            .iter()
+            .map(|source| source.add_dependent(DependentHandle(weak.clone())))
+            .collect();
+        *node.sources.borrow_mut() = guards;
+        Derived { node }
+    }
+
+    fn owner(&self) -> Weak<dyn Unobserve> {
+        let weak: Weak<dyn Node<U>> = Rc::downgrade(&self.node);
+        weak as Weak<dyn Unobserve>
     }
 
     /// The current value, computed from the sources.
@@ -118,7 +155,7 @@ impl<U: Clone + PartialEq + 'static> Derived<U> {
     /// assert_eq!(double.get(), 4);
     /// ```
     pub fn get(&self) -> U {
-        (self.inner.compute)()
+        self.node.compute()
     }
 
     /// Registers `observer`, called with `(old, new)` whenever the computed value changes.
@@ -134,7 +171,7 @@ impl<U: Clone + PartialEq + 'static> Derived<U> {
     /// assert_eq!(flips.get(), 1);
     /// ```
     pub fn observe(&self, observer: impl Fn(&U, &U) + 'static) -> ObserverGuard {
-        self.inner.cache.observe(observer)
+        self.node.cache().observe(observer, self.owner())
     }
 
     /// A futures-signals signal of the computed value (latest-value view).
@@ -147,7 +184,7 @@ impl<U: Clone + PartialEq + 'static> Derived<U> {
     /// assert_eq!(block_on(square.signal().to_stream().next()), Some(9));
     /// ```
     pub fn signal(&self) -> MutableSignalCloned<U> {
-        self.inner.cache.signal()
+        self.node.cache().signal()
     }
 
     /// A property derived from this one by `f`.
@@ -170,13 +207,13 @@ impl<U: Clone + PartialEq + 'static> Derived<U> {
     /// assert_eq!(d.observer_count(), 0);
     /// ```
     pub fn observer_count(&self) -> usize {
-        self.inner.cache.observer_count()
+        self.node.cache().observer_count()
     }
 }
 
 impl<U: Clone + PartialEq + 'static> Dependency for Derived<U> {
-    fn add_dependent(&self, on_change: Rc<dyn Fn()>) -> ObserverGuard {
-        self.inner.cache.add_dependent(on_change)
+    fn add_dependent(&self, dependent: DependentHandle) -> ObserverGuard {
+        self.node.cache().add_dependent(dependent, self.owner())
     }
 }
 

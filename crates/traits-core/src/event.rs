@@ -2,12 +2,12 @@
 
 use std::cell::OnceCell;
 use std::fmt;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use futures_channel::mpsc;
 use futures_signals::signal::{Mutable, MutableSignalCloned};
 
-use crate::observers::{ObserverGuard, ObserverList, Tier};
+use crate::observers::{ObserverGuard, ObserverKey, ObserverList, Tier, Unobserve};
 
 /// A typed event: [`fire`](Self::fire) hands a value to every observer, in order, and keeps none.
 ///
@@ -36,9 +36,15 @@ pub struct Event<T> {
 }
 
 struct Inner<T> {
-    observers: Rc<ObserverList<T>>,
+    observers: ObserverList<T>,
     /// Created on the first call to `signal`, so events nobody binds to store nothing.
-    latest: OnceCell<(Mutable<Option<T>>, ObserverGuard)>,
+    latest: OnceCell<Mutable<Option<T>>>,
+}
+
+impl<T: 'static> Unobserve for Inner<T> {
+    fn unobserve(&self, key: ObserverKey) {
+        self.observers.remove(key);
+    }
 }
 
 impl<T> Clone for Event<T> {
@@ -63,6 +69,10 @@ impl<T: 'static> Event<T> {
                 latest: OnceCell::new(),
             }),
         }
+    }
+
+    fn owner(&self) -> Weak<dyn Unobserve> {
+        Rc::downgrade(&self.inner) as Weak<dyn Unobserve>
     }
 
     /// Delivers `value` to every observer, stream and signal of this event.
@@ -97,6 +107,7 @@ impl<T: 'static> Event<T> {
                 observer(value);
                 true
             }),
+            self.owner(),
         )
     }
 
@@ -134,6 +145,7 @@ impl<T: Clone + 'static> Event<T> {
             .add(
                 Tier::Dependent,
                 Rc::new(move |value: &T| sender.unbounded_send(value.clone()).is_ok()),
+                self.owner(),
             )
             .detach();
         receiver
@@ -152,17 +164,21 @@ impl<T: Clone + 'static> Event<T> {
     /// assert_eq!(block_on(latest.next()), Some(Some(2)));
     /// ```
     pub fn signal(&self) -> MutableSignalCloned<Option<T>> {
-        let (latest, _) = self.inner.latest.get_or_init(|| {
+        let latest = self.inner.latest.get_or_init(|| {
             let latest = Mutable::new(None);
             let tap = latest.clone();
-            let guard = self.inner.observers.add(
-                Tier::Dependent,
-                Rc::new(move |value: &T| {
-                    tap.set(Some(value.clone()));
-                    true
-                }),
-            );
-            (latest, guard)
+            self.inner
+                .observers
+                .add(
+                    Tier::Dependent,
+                    Rc::new(move |value: &T| {
+                        tap.set(Some(value.clone()));
+                        true
+                    }),
+                    self.owner(),
+                )
+                .detach(); // lives as long as the event
+            latest
         });
         latest.signal_cloned()
     }

@@ -65,7 +65,7 @@ mod observable;
 mod observers;
 mod validated;
 
-pub use derived::{Dependency, Derived};
+pub use derived::{Dependency, DependentHandle, Derived};
 pub use error::ValidationError;
 pub use event::Event;
 pub use observable::Observable;

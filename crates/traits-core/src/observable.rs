@@ -1,18 +1,20 @@
 //! [`Observable`]: a typed value that notifies on change.
 
+use std::cell::{OnceCell, RefCell};
 use std::fmt;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use futures_signals::signal::{Mutable, MutableSignalCloned};
 
-use crate::derived::{Dependency, Derived};
-use crate::observers::{ObserverGuard, ObserverList, Tier};
+use crate::derived::{Dependency, DependentHandle, Derived};
+use crate::observers::{ObserverGuard, ObserverKey, ObserverList, Tier, Unobserve};
 
 /// A typed value that notifies observers, with the old and the new value, whenever it changes.
 ///
-/// The value lives in a [`futures_signals::signal::Mutable`], so [`signal`](Self::signal) gives
-/// the latest-value view UI code binds to with futures-signals combinators, while
-/// [`observe`](Self::observe) gives a lossless, synchronous view: every change, in order.
+/// [`signal`](Self::signal) gives the latest-value view UI code binds to with futures-signals
+/// combinators (backed by a [`futures_signals::signal::Mutable`], created on the first call so
+/// that values nobody binds to cost one allocation), while [`observe`](Self::observe) gives a
+/// lossless, synchronous view: every change, in order.
 ///
 /// `Observable` is a cheap handle: [`Clone`] gives another handle to the same value. It is a
 /// main-thread object (`!Send`), because its observers may capture GUI widgets.
@@ -42,12 +44,97 @@ use crate::observers::{ObserverGuard, ObserverList, Tier};
 /// assert_eq!(*log.borrow(), ["Ann -> Bob"]);
 /// ```
 pub struct Observable<T> {
-    inner: Rc<Inner<T>>,
+    inner: Rc<ValueCell<T>>,
 }
 
-struct Inner<T> {
-    value: Mutable<T>,
-    observers: Rc<ObserverList<(T, T)>>,
+/// A value with its observers and (lazily) its signal source: the body of an [`Observable`],
+/// and the cache of a [`Derived`].
+pub(crate) struct ValueCell<T> {
+    value: RefCell<T>,
+    /// Mirrors `value` once somebody asked for a signal.
+    mutable: OnceCell<Mutable<T>>,
+    observers: ObserverList<(T, T)>,
+}
+
+impl<T: Clone + PartialEq + 'static> ValueCell<T> {
+    pub(crate) fn new(value: T) -> Self {
+        ValueCell {
+            value: RefCell::new(value),
+            mutable: OnceCell::new(),
+            observers: ObserverList::new(),
+        }
+    }
+
+    pub(crate) fn get(&self) -> T {
+        self.value.borrow().clone()
+    }
+
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        f(&self.value.borrow())
+    }
+
+    /// Stores `value` if it differs; then updates the signal, then notifies. Returns whether it changed.
+    pub(crate) fn set(&self, value: T) -> bool {
+        let old = {
+            let mut current = self.value.borrow_mut();
+            if *current == value {
+                return false;
+            }
+            std::mem::replace(&mut *current, value)
+        };
+        if let Some(mutable) = self.mutable.get() {
+            mutable.set(self.get());
+        }
+        if !self.observers.is_empty() {
+            self.observers.emit((old, self.get()));
+        }
+        true
+    }
+
+    pub(crate) fn observe(
+        &self,
+        observer: impl Fn(&T, &T) + 'static,
+        owner: Weak<dyn Unobserve>,
+    ) -> ObserverGuard {
+        self.observers.add(
+            Tier::Observer,
+            Rc::new(move |(old, new): &(T, T)| {
+                observer(old, new);
+                true
+            }),
+            owner,
+        )
+    }
+
+    pub(crate) fn add_dependent(
+        &self,
+        dependent: DependentHandle,
+        owner: Weak<dyn Unobserve>,
+    ) -> ObserverGuard {
+        self.observers.add_dependent(dependent.0, owner)
+    }
+
+    pub(crate) fn signal(&self) -> MutableSignalCloned<T> {
+        self.mutable
+            .get_or_init(|| Mutable::new(self.get()))
+            .signal_cloned()
+    }
+
+    pub(crate) fn observer_count(&self) -> usize {
+        self.observers.len()
+    }
+}
+
+impl<T: 'static> Unobserve for ValueCell<T> {
+    fn unobserve(&self, key: ObserverKey) {
+        self.observers.remove(key);
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for ValueCell<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.value.borrow(), f)
+    }
 }
 
 impl<T> Clone for Observable<T> {
@@ -67,11 +154,12 @@ impl<T: Clone + PartialEq + 'static> Observable<T> {
     /// ```
     pub fn new(value: T) -> Self {
         Observable {
-            inner: Rc::new(Inner {
-                value: Mutable::new(value),
-                observers: ObserverList::new(),
-            }),
+            inner: Rc::new(ValueCell::new(value)),
         }
+    }
+
+    fn owner(&self) -> Weak<dyn Unobserve> {
+        Rc::downgrade(&self.inner) as Weak<dyn Unobserve>
     }
 
     /// Returns a clone of the current value.
@@ -81,19 +169,20 @@ impl<T: Clone + PartialEq + 'static> Observable<T> {
     /// assert_eq!(word.get(), "hi");
     /// ```
     pub fn get(&self) -> T {
-        self.inner.value.get_cloned()
+        self.inner.get()
     }
 
     /// Calls `f` with a reference to the current value, without cloning it.
     ///
-    /// Do not call [`set`](Self::set) on the same observable from inside `f`.
+    /// Do not call [`set`](Self::set) on the same observable from inside `f` (it would panic:
+    /// the value is borrowed).
     ///
     /// ```
     /// let items = traits_core::Observable::new(vec![1, 2, 3]);
     /// assert_eq!(items.with(|v| v.len()), 3);
     /// ```
     pub fn with<R>(&self, f: impl FnOnce(&T) -> R) -> R {
-        f(&self.inner.value.lock_ref())
+        self.inner.with(f)
     }
 
     /// Stores `value` and notifies observers if it differs from the current value.
@@ -106,17 +195,7 @@ impl<T: Clone + PartialEq + 'static> Observable<T> {
     /// assert!(!flag.set(true));
     /// ```
     pub fn set(&self, value: T) -> bool {
-        let old = {
-            let mut current = self.inner.value.lock_mut();
-            if *current == value {
-                return false;
-            }
-            std::mem::replace(&mut *current, value)
-        };
-        if !self.inner.observers.is_empty() {
-            self.inner.observers.emit((old, self.get()));
-        }
-        true
+        self.inner.set(value)
     }
 
     /// Registers `observer`, called with `(old, new)` after every change, until the guard drops.
@@ -130,13 +209,7 @@ impl<T: Clone + PartialEq + 'static> Observable<T> {
     /// assert_eq!(last.get(), (1, 2));
     /// ```
     pub fn observe(&self, observer: impl Fn(&T, &T) + 'static) -> ObserverGuard {
-        self.inner.observers.add(
-            Tier::Observer,
-            Rc::new(move |(old, new): &(T, T)| {
-                observer(old, new);
-                true
-            }),
-        )
+        self.inner.observe(observer, self.owner())
     }
 
     /// A futures-signals [`Signal`](futures_signals::signal::Signal) of the value: the current
@@ -152,7 +225,7 @@ impl<T: Clone + PartialEq + 'static> Observable<T> {
     /// assert_eq!(block_on(stream.next()), Some(7));
     /// ```
     pub fn signal(&self) -> MutableSignalCloned<T> {
-        self.inner.value.signal_cloned()
+        self.inner.signal()
     }
 
     /// A read-only property derived from this value by `f`, notifying only when its result changes.
@@ -179,19 +252,13 @@ impl<T: Clone + PartialEq + 'static> Observable<T> {
     /// assert_eq!(value.observer_count(), 0);
     /// ```
     pub fn observer_count(&self) -> usize {
-        self.inner.observers.len()
+        self.inner.observer_count()
     }
 }
 
 impl<T: Clone + PartialEq + 'static> Dependency for Observable<T> {
-    fn add_dependent(&self, on_change: Rc<dyn Fn()>) -> ObserverGuard {
-        self.inner.observers.add(
-            Tier::Dependent,
-            Rc::new(move |_: &(T, T)| {
-                on_change();
-                true
-            }),
-        )
+    fn add_dependent(&self, dependent: DependentHandle) -> ObserverGuard {
+        self.inner.add_dependent(dependent, self.owner())
     }
 }
 
@@ -203,8 +270,6 @@ impl<T: Clone + PartialEq + Default + 'static> Default for Observable<T> {
 
 impl<T: fmt::Debug> fmt::Debug for Observable<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Observable")
-            .field(&*self.inner.value.lock_ref())
-            .finish()
+        f.debug_tuple("Observable").field(&*self.inner).finish()
     }
 }

@@ -12,6 +12,9 @@
 //!   during a notification is not called again, not even for the rest of the current one;
 //! * a panicking callback does not stop the others: every callback still runs for every queued
 //!   payload, and the first panic is resumed on the emitting thread once the queue is empty.
+//!
+//! The list is embedded in its owner (one allocation per observable); guards reach it through a
+//! `Weak<dyn Unobserve>` to the owner.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -26,8 +29,29 @@ slotmap::new_key_type! {
     pub(crate) struct ObserverKey;
 }
 
-/// A registered callback. Returning `false` unregisters it (used by streams whose receiver is gone).
+/// A registered closure. Returning `false` unregisters it (used by streams whose receiver is gone).
 pub(crate) type Callback<A> = Rc<dyn Fn(&A) -> bool>;
+
+/// A derived property to recompute when a source changes. Held weakly: a derived property that
+/// nobody holds any more simply stops being recomputed.
+pub(crate) trait Recompute {
+    fn source_changed(&self);
+}
+
+/// What one registration calls.
+enum Entry<A> {
+    Callback(Callback<A>),
+    Dependent(Weak<dyn Recompute>),
+}
+
+impl<A> Clone for Entry<A> {
+    fn clone(&self) -> Self {
+        match self {
+            Entry::Callback(cb) => Entry::Callback(Rc::clone(cb)),
+            Entry::Dependent(weak) => Entry::Dependent(Weak::clone(weak)),
+        }
+    }
+}
 
 /// Which tier a callback belongs to. Dependents always run after every user observer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,10 +63,10 @@ pub(crate) enum Tier {
 }
 
 struct Table<A> {
-    slots: SlotMap<ObserverKey, Callback<A>>,
-    observers: Vec<ObserverKey>,
-    dependents: Vec<ObserverKey>,
-    /// Keys were removed while notifying; compact the order vectors when the notification ends.
+    slots: SlotMap<ObserverKey, Entry<A>>,
+    /// Registration order, with each key's tier.
+    order: Vec<(Tier, ObserverKey)>,
+    /// Keys were removed while notifying; compact `order` when the notification ends.
     dirty: bool,
 }
 
@@ -53,31 +77,46 @@ pub(crate) struct ObserverList<A> {
     notifying: Cell<bool>,
 }
 
+type PanicPayload = Box<dyn Any + Send>;
+
 impl<A: 'static> ObserverList<A> {
-    pub(crate) fn new() -> Rc<Self> {
-        Rc::new(ObserverList {
+    pub(crate) fn new() -> Self {
+        ObserverList {
             table: RefCell::new(Table {
                 slots: SlotMap::with_key(),
-                observers: Vec::new(),
-                dependents: Vec::new(),
+                order: Vec::new(),
                 dirty: false,
             }),
             pending: RefCell::new(VecDeque::new()),
             notifying: Cell::new(false),
-        })
+        }
     }
 
-    /// Registers `callback` in `tier` and returns the guard that unregisters it on drop.
-    pub(crate) fn add(self: &Rc<Self>, tier: Tier, callback: Callback<A>) -> ObserverGuard {
+    /// Registers a closure in `tier`; `owner` is what the guard unregisters from.
+    pub(crate) fn add(
+        &self,
+        tier: Tier,
+        callback: Callback<A>,
+        owner: Weak<dyn Unobserve>,
+    ) -> ObserverGuard {
+        self.insert(tier, Entry::Callback(callback), owner)
+    }
+
+    /// Registers a derived property as a dependent.
+    pub(crate) fn add_dependent(
+        &self,
+        dependent: Weak<dyn Recompute>,
+        owner: Weak<dyn Unobserve>,
+    ) -> ObserverGuard {
+        self.insert(Tier::Dependent, Entry::Dependent(dependent), owner)
+    }
+
+    fn insert(&self, tier: Tier, entry: Entry<A>, owner: Weak<dyn Unobserve>) -> ObserverGuard {
         let mut table = self.table.borrow_mut();
-        let key = table.slots.insert(callback);
-        match tier {
-            Tier::Observer => table.observers.push(key),
-            Tier::Dependent => table.dependents.push(key),
-        }
-        let weak: Weak<dyn Unobserve> = Rc::downgrade(self) as Weak<dyn Unobserve>;
+        let key = table.slots.insert(entry);
+        table.order.push((tier, key));
         ObserverGuard {
-            list: Some(weak),
+            list: Some(owner),
             key,
         }
     }
@@ -94,16 +133,18 @@ impl<A: 'static> ObserverList<A> {
 
     /// Delivers `payload` to every callback, or queues it if a notification is already running.
     pub(crate) fn emit(&self, payload: A) {
-        self.pending.borrow_mut().push_back(payload);
         if self.notifying.replace(true) {
-            return; // the running notification delivers it, in order
+            // The running notification delivers it, in order.
+            self.pending.borrow_mut().push_back(payload);
+            return;
         }
-        let mut first_panic: Option<Box<dyn Any + Send>> = None;
+        let mut first_panic: Option<PanicPayload> = None;
+        self.deliver(&payload, &mut first_panic);
+        drop(payload);
         loop {
             let next = self.pending.borrow_mut().pop_front();
             let Some(payload) = next else { break };
-            self.deliver(&payload, Tier::Observer, &mut first_panic);
-            self.deliver(&payload, Tier::Dependent, &mut first_panic);
+            self.deliver(&payload, &mut first_panic);
         }
         self.notifying.set(false);
         self.compact();
@@ -112,46 +153,49 @@ impl<A: 'static> ObserverList<A> {
         }
     }
 
-    fn deliver(&self, payload: &A, tier: Tier, first_panic: &mut Option<Box<dyn Any + Send>>) {
+    fn deliver(&self, payload: &A, first_panic: &mut Option<PanicPayload>) {
         // Only callbacks registered before this payload's delivery started are called; indices
         // stay valid because removal during a notification only marks the table dirty.
-        let count = {
-            let table = self.table.borrow();
-            match tier {
-                Tier::Observer => table.observers.len(),
-                Tier::Dependent => table.dependents.len(),
-            }
-        };
-        for index in 0..count {
-            let entry = {
-                let table = self.table.borrow();
-                let key = match tier {
-                    Tier::Observer => table.observers[index],
-                    Tier::Dependent => table.dependents[index],
+        let count = self.table.borrow().order.len();
+        for tier in [Tier::Observer, Tier::Dependent] {
+            for index in 0..count {
+                let entry = {
+                    let table = self.table.borrow();
+                    let (entry_tier, key) = table.order[index];
+                    if entry_tier != tier {
+                        continue;
+                    }
+                    table.slots.get(key).map(|entry| (key, entry.clone()))
                 };
-                table.slots.get(key).map(|cb| (key, Rc::clone(cb)))
-            };
-            let Some((key, callback)) = entry else {
-                continue;
-            };
-            match panic::catch_unwind(AssertUnwindSafe(|| callback(payload))) {
-                Ok(true) => {}
-                Ok(false) => self.remove(key),
-                Err(panic) => {
-                    first_panic.get_or_insert(panic);
+                let Some((key, entry)) = entry else { continue };
+                let outcome = panic::catch_unwind(AssertUnwindSafe(|| match &entry {
+                    Entry::Callback(callback) => callback(payload),
+                    Entry::Dependent(weak) => match weak.upgrade() {
+                        Some(dependent) => {
+                            dependent.source_changed();
+                            true
+                        }
+                        None => false,
+                    },
+                }));
+                match outcome {
+                    Ok(true) => {}
+                    Ok(false) => self.remove(key),
+                    Err(panic) => {
+                        first_panic.get_or_insert(panic);
+                    }
                 }
             }
         }
     }
 
-    fn remove(&self, key: ObserverKey) {
+    pub(crate) fn remove(&self, key: ObserverKey) {
         let mut table = self.table.borrow_mut();
         if table.slots.remove(key).is_some() {
             if self.notifying.get() {
                 table.dirty = true;
             } else {
-                table.observers.retain(|k| *k != key);
-                table.dependents.retain(|k| *k != key);
+                table.order.retain(|(_, k)| *k != key);
             }
         }
     }
@@ -161,26 +205,19 @@ impl<A: 'static> ObserverList<A> {
         if table.dirty {
             let Table {
                 slots,
-                observers,
-                dependents,
+                order,
                 dirty,
             } = &mut *table;
-            observers.retain(|k| slots.contains_key(*k));
-            dependents.retain(|k| slots.contains_key(*k));
+            order.retain(|(_, k)| slots.contains_key(*k));
             *dirty = false;
         }
     }
 }
 
-/// Type-erased removal, so that one guard type serves every observable.
-trait Unobserve {
+/// Type-erased removal, so that one guard type serves every observable. Implemented by the
+/// owners of an [`ObserverList`].
+pub(crate) trait Unobserve {
     fn unobserve(&self, key: ObserverKey);
-}
-
-impl<A: 'static> Unobserve for ObserverList<A> {
-    fn unobserve(&self, key: ObserverKey) {
-        self.remove(key);
-    }
 }
 
 /// Keeps an observer registered; dropping it unregisters the observer.
@@ -240,8 +277,12 @@ impl Drop for ObserverGuard {
 
 impl std::fmt::Debug for ObserverGuard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let attached = self
+            .list
+            .as_ref()
+            .is_some_and(|weak| weak.strong_count() > 0);
         f.debug_struct("ObserverGuard")
-            .field("attached", &self.list.is_some())
+            .field("attached", &attached)
             .finish()
     }
 }

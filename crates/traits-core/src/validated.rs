@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use futures_signals::signal::MutableSignalCloned;
 
-use crate::derived::{Dependency, Derived};
+use crate::derived::{Dependency, DependentHandle, Derived};
 use crate::error::ValidationError;
 use crate::observable::Observable;
 use crate::observers::ObserverGuard;
@@ -143,8 +143,8 @@ impl<T: Clone + PartialEq + 'static> ValidatedObservable<T> {
 }
 
 impl<T: Clone + PartialEq + 'static> Dependency for ValidatedObservable<T> {
-    fn add_dependent(&self, on_change: Rc<dyn Fn()>) -> ObserverGuard {
-        self.value.add_dependent(on_change)
+    fn add_dependent(&self, dependent: DependentHandle) -> ObserverGuard {
+        self.value.add_dependent(dependent)
     }
 }
 
