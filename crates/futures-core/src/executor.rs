@@ -13,7 +13,7 @@ use crate::builder::ExecutorBuilder;
 use crate::error::{RunTimeout, ShutdownError, StopError, SubmitError};
 use crate::event_loop::Dispatcher;
 use crate::future::TaskFuture;
-use crate::pipe::{PipeEndpoint, PipeSender, PipeShared, PipeTarget};
+use crate::pipe::{PipeSender, PipeShared};
 use crate::pool::{ThreadPool, WorkerPool};
 use crate::router::{Router, Step, WakeHook};
 use crate::runner::TaskRunner;
@@ -243,14 +243,9 @@ impl TraitsExecutor {
         }
         let (handler, task) = spec.into_parts();
         let shared = PipeShared::new();
-        let future = TaskFuture::with_cancel_flag(handler, Arc::clone(&shared) as _);
+        let future = TaskFuture::with_pipe(handler, Arc::clone(&shared));
         let router = self.router();
-        let key = router.insert(|_| {
-            Rc::new(PipeEndpoint::<S::Handler>::new(
-                Arc::clone(&shared),
-                future.clone(),
-            )) as Rc<dyn PipeTarget>
-        });
+        let key = router.insert(|_| future.pipe_target());
         let sender = PipeSender::new(key, shared, Arc::clone(router.shared()));
         let runner = TaskRunner::new(task, sender);
         if self

@@ -12,6 +12,7 @@ use traits_core::{Dependency, Derived, Observable};
 use crate::error::{NotAvailable, ProtocolViolation, TaskError};
 use crate::machine::{self, Effect, Input, MachineState};
 use crate::message::TaskMessage;
+use crate::pipe::{Envelope, PipeEndpoint, PipeShared, PipeTarget};
 use crate::state::FutureState;
 
 /// The main-thread half of a task type: how its future reacts to the task's custom messages.
@@ -94,7 +95,7 @@ pub struct TaskFuture<H: FutureHandler> {
     inner: Rc<Inner<H>>,
 }
 
-struct Inner<H: FutureHandler> {
+pub(crate) struct Inner<H: FutureHandler> {
     machine: Cell<MachineState>,
     state: Observable<FutureState>,
     /// `cancellable` and `done`, created together on first use of either (a future nobody asks
@@ -105,6 +106,9 @@ struct Inner<H: FutureHandler> {
     error: OnceCell<TaskError<H::Error>>,
     /// Tells the background task it was cancelled; released once the future is done (a12).
     cancel: RefCell<Option<CancelHandle>>,
+    /// The main-thread end of the pipe from the task, for futures made by an executor (kept in
+    /// the future's own allocation: one allocation less per task).
+    endpoint: Option<PipeEndpoint<H>>,
     handler: H,
 }
 
@@ -133,15 +137,25 @@ impl<H: FutureHandler> TaskFuture<H> {
     /// # Ok::<(), traits_futures::ProtocolViolation>(())
     /// ```
     pub fn detached(handler: H, cancel: impl Fn() + 'static) -> Self {
-        Self::with_cancel(handler, CancelHandle::Callback(Box::new(cancel)))
+        Self::build(handler, CancelHandle::Callback(Box::new(cancel)), None)
     }
 
-    /// A future whose cancel sets `flag` (the executor's futures).
-    pub(crate) fn with_cancel_flag(handler: H, flag: Arc<dyn CancelFlag>) -> Self {
-        Self::with_cancel(handler, CancelHandle::Flag(flag))
+    /// A future fed by the pipe `shared`, whose cancel sets the pipe's flag (the executor's futures).
+    pub(crate) fn with_pipe(handler: H, shared: Arc<PipeShared<Envelope<H>>>) -> Self {
+        let flag = Arc::clone(&shared) as Arc<dyn CancelFlag>;
+        Self::build(
+            handler,
+            CancelHandle::Flag(flag),
+            Some(PipeEndpoint::new(shared)),
+        )
     }
 
-    fn with_cancel(handler: H, cancel: CancelHandle) -> Self {
+    /// The router's view of this future.
+    pub(crate) fn pipe_target(&self) -> Rc<dyn PipeTarget> {
+        Rc::clone(&self.inner) as Rc<dyn PipeTarget>
+    }
+
+    fn build(handler: H, cancel: CancelHandle, endpoint: Option<PipeEndpoint<H>>) -> Self {
         TaskFuture {
             inner: Rc::new(Inner {
                 machine: Cell::new(MachineState::Waiting),
@@ -150,6 +164,7 @@ impl<H: FutureHandler> TaskFuture<H> {
                 result: OnceCell::new(),
                 error: OnceCell::new(),
                 cancel: RefCell::new(Some(cancel)),
+                endpoint,
                 handler,
             }),
         }
@@ -224,14 +239,7 @@ impl<H: FutureHandler> TaskFuture<H> {
     /// assert!(!future.cancel());
     /// ```
     pub fn cancel(&self) -> bool {
-        let Ok((next, _)) = machine::transition(self.inner.machine.get(), Input::Cancel) else {
-            return false;
-        };
-        if let Some(cancel) = self.inner.cancel.borrow().as_ref() {
-            cancel.cancel();
-        }
-        self.apply(next);
-        true
+        self.inner.cancel()
     }
 
     /// Feeds one message to the future, as the event loop does when it dispatches.
@@ -244,43 +252,8 @@ impl<H: FutureHandler> TaskFuture<H> {
     /// let future: CallFuture<i32> = CallFuture::detached(Default::default(), || {});
     /// assert!(future.receive(TaskMessage::Returned(1)).is_err()); // R before S
     /// ```
-    pub fn receive(
-        &self,
-        message: TaskMessage<H::Message, H::Output, H::Error>,
-    ) -> Result<(), ProtocolViolation> {
-        let (next, effect) = machine::transition(self.inner.machine.get(), message.input())?;
-        match (message, effect) {
-            (TaskMessage::Custom(custom), Effect::Deliver) => {
-                self.inner.handler.on_message(custom);
-                return Ok(());
-            }
-            (TaskMessage::Returned(value), Effect::Deliver) => {
-                let _ = self.inner.result.set(value);
-            }
-            (TaskMessage::Failed(error), Effect::Deliver) => {
-                let _ = self.inner.error.set(error);
-            }
-            // Started, Abandoned, and payloads that arrive after a cancel (dropped here, a15).
-            _ => {}
-        }
-        self.apply(next);
-        Ok(())
-    }
-
-    /// Moves to `next`: internal state first, then release the cancel handle if done, then the
-    /// observable (whose notification runs observers of state, then cancellable, then done).
-    fn apply(&self, next: MachineState) {
-        self.inner.machine.set(next);
-        let public = next.public();
-        if public.is_done() {
-            drop(self.inner.cancel.borrow_mut().take());
-        }
-        self.inner.state.set(public);
-    }
-
-    /// Done, read from the internal state (cheaper than the observable, for the router).
-    pub(crate) fn is_done(&self) -> bool {
-        self.inner.machine.get().public().is_done()
+    pub fn receive(&self, message: Envelope<H>) -> Result<(), ProtocolViolation> {
+        self.inner.receive(message)
     }
 
     /// The task's return value; available only once `Completed`.
@@ -345,6 +318,59 @@ impl<H: FutureHandler> TaskFuture<H> {
     /// ```
     pub fn ptr_eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl<H: FutureHandler> Inner<H> {
+    pub(crate) fn cancel(&self) -> bool {
+        let Ok((next, _)) = machine::transition(self.machine.get(), Input::Cancel) else {
+            return false;
+        };
+        if let Some(cancel) = self.cancel.borrow().as_ref() {
+            cancel.cancel();
+        }
+        self.apply(next);
+        true
+    }
+
+    pub(crate) fn receive(&self, message: Envelope<H>) -> Result<(), ProtocolViolation> {
+        let (next, effect) = machine::transition(self.machine.get(), message.input())?;
+        match (message, effect) {
+            (TaskMessage::Custom(custom), Effect::Deliver) => {
+                self.handler.on_message(custom);
+                return Ok(());
+            }
+            (TaskMessage::Returned(value), Effect::Deliver) => {
+                let _ = self.result.set(value);
+            }
+            (TaskMessage::Failed(error), Effect::Deliver) => {
+                let _ = self.error.set(error);
+            }
+            // Started, Abandoned, and payloads that arrive after a cancel (dropped here, a15).
+            _ => {}
+        }
+        self.apply(next);
+        Ok(())
+    }
+
+    /// Moves to `next`: internal state first, then release the cancel handle if done, then the
+    /// observable (whose notification runs observers of state, then cancellable, then done).
+    fn apply(&self, next: MachineState) {
+        self.machine.set(next);
+        let public = next.public();
+        if public.is_done() {
+            drop(self.cancel.borrow_mut().take());
+        }
+        self.state.set(public);
+    }
+
+    /// Done, read from the internal state (cheaper than the observable, for the router).
+    pub(crate) fn is_done(&self) -> bool {
+        self.machine.get().public().is_done()
+    }
+
+    pub(crate) fn endpoint(&self) -> Option<&PipeEndpoint<H>> {
+        self.endpoint.as_ref()
     }
 }
 

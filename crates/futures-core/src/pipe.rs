@@ -12,7 +12,7 @@ use std::mem;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::future::{FutureHandler, TaskFuture};
+use crate::future::{FutureHandler, Inner as FutureInner};
 use crate::message::TaskMessage;
 use crate::router::{PipeKey, RouterShared};
 use crate::task::MessageSink;
@@ -128,11 +128,10 @@ pub(crate) trait PipeTarget {
     fn close(&self);
 }
 
-/// The main thread's end of a pipe, holding the future it feeds.
+/// The main thread's end of a pipe, kept inside the future it feeds.
 pub(crate) struct PipeEndpoint<H: FutureHandler> {
     shared: Arc<PipeShared<Envelope<H>>>,
     buffer: RefCell<VecDeque<Envelope<H>>>,
-    future: TaskFuture<H>,
 }
 
 /// The message type on a pipe to a future with handler `H`.
@@ -143,11 +142,10 @@ pub(crate) type Envelope<H> = TaskMessage<
 >;
 
 impl<H: FutureHandler> PipeEndpoint<H> {
-    pub(crate) fn new(shared: Arc<PipeShared<Envelope<H>>>, future: TaskFuture<H>) -> Self {
+    pub(crate) fn new(shared: Arc<PipeShared<Envelope<H>>>) -> Self {
         PipeEndpoint {
             shared,
             buffer: RefCell::new(VecDeque::new()),
-            future,
         }
     }
 
@@ -164,54 +162,62 @@ impl<H: FutureHandler> PipeEndpoint<H> {
     }
 }
 
-impl<H: FutureHandler> PipeTarget for PipeEndpoint<H> {
+/// Futures made by an executor are the router's pipe targets.
+impl<H: FutureHandler> PipeTarget for FutureInner<H> {
     fn dispatch(&self, mut budget: usize, stop: &mut dyn FnMut() -> bool) -> usize {
+        let Some(endpoint) = self.endpoint() else {
+            return 0;
+        };
         let mut delivered = 0;
         let mut refilled = false;
         while budget > 0 {
-            let next = self.buffer.borrow_mut().pop_front();
+            let next = endpoint.buffer.borrow_mut().pop_front();
             let message = match next {
                 Some(message) => message,
                 None if !refilled => {
                     refilled = true;
-                    self.refill();
+                    endpoint.refill();
                     continue;
                 }
                 None => break,
             };
-            if let Err(violation) = self.future.receive(message) {
+            if let Err(violation) = self.receive(message) {
                 log::error!("traits-futures: {violation}; message ignored");
             }
             delivered += 1;
             budget -= 1;
             // `stop` sees every message, including the last one of a finished future.
-            if stop() || self.future.is_done() {
+            if stop() || self.is_done() {
                 break;
             }
         }
         delivered
     }
 
+    fn has_buffered(&self) -> bool {
+        self.endpoint()
+            .is_some_and(|endpoint| !endpoint.buffer.borrow().is_empty())
+    }
+
+    fn is_finished(&self) -> bool {
+        self.is_done()
+    }
+
+    fn cancel(&self) {
+        FutureInner::cancel(self);
+    }
+
     fn close(&self) {
-        self.shared.lock().closed = true;
-        let late = mem::take(&mut *self.buffer.borrow_mut());
+        let Some(endpoint) = self.endpoint() else {
+            return;
+        };
+        endpoint.shared.lock().closed = true;
+        let late = mem::take(&mut *endpoint.buffer.borrow_mut());
         if !late.is_empty() {
             log::warn!(
                 "traits-futures: {} message(s) after the final one discarded",
                 late.len()
             );
         }
-    }
-
-    fn has_buffered(&self) -> bool {
-        !self.buffer.borrow().is_empty()
-    }
-
-    fn is_finished(&self) -> bool {
-        self.future.is_done()
-    }
-
-    fn cancel(&self) {
-        self.future.cancel();
     }
 }

@@ -80,7 +80,15 @@ trait Node<U>: Unobserve {
 struct NodeImpl<U, F> {
     cache: ValueCell<U>,
     compute: F,
-    sources: RefCell<Vec<ObserverGuard>>,
+    /// Kept only to unregister from the sources when the property is dropped.
+    sources: RefCell<SourceGuards>,
+}
+
+/// The registrations with the sources; the common single source needs no vector.
+enum SourceGuards {
+    None,
+    One(#[allow(dead_code)] ObserverGuard),
+    Many(#[allow(dead_code)] Vec<ObserverGuard>),
 }
 
 impl<U: Clone + PartialEq + 'static, F: Fn() -> U + 'static> Node<U> for NodeImpl<U, F> {
@@ -131,13 +139,16 @@ impl<U: Clone + PartialEq + 'static> Derived<U> {
         let node = Rc::new(NodeImpl {
             cache: ValueCell::new(compute()),
             compute,
-            sources: RefCell::new(Vec::new()),
+            sources: RefCell::new(SourceGuards::None),
         });
         let weak = Rc::downgrade(&node);
-        let guards = sources
-            .iter()
-            .map(|source| source.add_dependent(DependentHandle(weak.clone())))
-            .collect();
+        let register =
+            |source: &&dyn Dependency| source.add_dependent(DependentHandle(weak.clone()));
+        let guards = match sources {
+            [] => SourceGuards::None,
+            [source] => SourceGuards::One(register(source)),
+            sources => SourceGuards::Many(sources.iter().map(register).collect()),
+        };
         *node.sources.borrow_mut() = guards;
         Derived { node }
     }
