@@ -21,6 +21,14 @@ demo:
 gui-smoke:
     GSK_RENDERER=cairo xvfb-run -a cargo run -p examples --features gtk --example gtk_primes -- --self-test target/gtk_primes.png
 
+# The library against its floor (a raw crossbeam queue and channel), in one process run.
+bench:
+    cargo bench -p traits-futures --bench compare
+
+# The same workloads on the Python original, side by side (needs ../shared).
+compare-peer:
+    bash scripts/compare-peer.sh
+
 # Everything CI runs.
 ci:
     bash .ci/run
