@@ -87,3 +87,46 @@ pub use state::{ExecutorState, FutureState};
 pub use task::{BackgroundTask, TaskContext, TaskSpec};
 
 pub use traits_core;
+
+pub mod guide {
+    //! The user guide. Every example in it is compiled and run as a doc test.
+    //!
+    //! 1. [Overview](overview): why a GUI needs background tasks, and what a future is here.
+    //! 2. [Introduction](introduction): the executor, calls, iterations, progress, states,
+    //!    results and errors, cancelling, shutting down, shared worker pools.
+    //! 3. [Interruptible tasks](interruptible_tasks): from a blocking call to a task the user can
+    //!    watch and interrupt.
+    //! 4. [Observable values](observable_values): observers, signals, streams, events and derived
+    //!    properties (the `traits-core` layer).
+    //! 5. [Custom task types](custom_task_types): typed messages, `FutureHandler`,
+    //!    `BackgroundTask`, `TaskSpec`; the Fizz Buzz walk-through.
+    //! 6. [Event loops](event_loops): headless, async and notify integrations; binding widgets
+    //!    with signals.
+    //! 7. [Testing](testing_futures): testing code that uses futures.
+    //! 8. [Threading](threading): what the compiler guarantees, and what it cannot.
+
+    pub mod overview {
+        #![doc = include_str!("../../../docs/01-overview.md")]
+    }
+    pub mod introduction {
+        #![doc = include_str!("../../../docs/02-introduction.md")]
+    }
+    pub mod interruptible_tasks {
+        #![doc = include_str!("../../../docs/03-interruptible-tasks.md")]
+    }
+    pub mod observable_values {
+        #![doc = include_str!("../../../docs/04-observable-values.md")]
+    }
+    pub mod custom_task_types {
+        #![doc = include_str!("../../../docs/05-custom-task-types.md")]
+    }
+    pub mod event_loops {
+        #![doc = include_str!("../../../docs/06-event-loops.md")]
+    }
+    pub mod testing_futures {
+        #![doc = include_str!("../../../docs/07-testing.md")]
+    }
+    pub mod threading {
+        #![doc = include_str!("../../../docs/08-threading.md")]
+    }
+}
