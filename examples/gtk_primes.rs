@@ -141,7 +141,12 @@ impl PrimesApp {
         self.widgets.start.connect_clicked(move |_| {
             let limit = app.widgets.limit.value() as u64;
             match submit_progress(&app.executor, move |reporter| count_primes(limit, reporter)) {
-                Ok(future) => app.current.set(Some(future)),
+                Ok(future) => {
+                    // An event's signal tracks the latest value from its first call on; start
+                    // now, before any report can be dispatched, not when the binding is polled.
+                    drop(future.progress().signal());
+                    app.current.set(Some(future));
+                }
                 Err(error) => app.widgets.result.set_text(&error.to_string()),
             }
         });
@@ -327,8 +332,17 @@ async fn self_test(app: Rc<PrimesApp>, png: PathBuf) -> Result<(), String> {
         "the result label says cancelled",
     )?;
 
-    // 3. The picture, then a clean shutdown.
-    render_png(w.window.upcast_ref(), &png)?;
+    // 3. The picture (a frame may not be ready at once: try again for a while), then a clean
+    //    shutdown.
+    let mut attempts = 0;
+    while let Err(reason) = render_png(w.window.upcast_ref(), &png) {
+        attempts += 1;
+        if attempts == 50 {
+            return Err(reason);
+        }
+        w.window.queue_draw();
+        glib::timeout_future(Duration::from_millis(100)).await;
+    }
     app.executor
         .shutdown(Some(Duration::from_secs(30)))
         .map_err(|e| e.to_string())?;

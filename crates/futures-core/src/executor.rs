@@ -390,10 +390,9 @@ impl TraitsExecutor {
     /// Workers call it at most once per burst of messages: after a call, the next one comes only
     /// once this thread has called [`dispatch_pending`](Self::dispatch_pending) (or another
     /// dispatching method), and a message that arrives after that always causes a new call.
-    /// The callback runs on a worker thread: it should only ask the UI to wake (egui's
-    /// `request_repaint`, a winit `EventLoopProxy::send_event`, slint's
-    /// `invoke_from_event_loop`), never dispatch itself. It is also called once when the
-    /// executor reaches `Stopped`.
+    /// The callback usually runs on a worker thread (and once on this thread, when the executor
+    /// reaches `Stopped`): it should only ask the UI to wake (egui's `request_repaint`, a winit
+    /// `EventLoopProxy::send_event`, slint's `invoke_from_event_loop`), never dispatch itself.
     ///
     /// ```
     /// use std::sync::{atomic::{AtomicUsize, Ordering}, Arc};
