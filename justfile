@@ -29,6 +29,14 @@ bench:
 compare-peer:
     bash scripts/compare-peer.sh
 
+# Model-check the cross-thread handshakes with loom (a build of its own, in target/loom).
+loom:
+    CARGO_TARGET_DIR=target/loom RUSTFLAGS="--cfg loom" cargo test -p traits-futures --release --test loom
+
+# The stress tests (ignored in the normal suite), in release. `bug_` tests reproduce known bugs.
+stress:
+    cargo test -p traits-futures --release --tests -- --ignored --skip bug_
+
 # Everything CI runs.
 ci:
     bash .ci/run

@@ -64,8 +64,13 @@ mod progress;
 mod router;
 mod runner;
 mod state;
+mod sync;
 mod task;
 pub mod testing;
+
+#[cfg(loom)]
+#[doc(hidden)]
+pub mod loom_api;
 
 pub use builder::ExecutorBuilder;
 pub use call::{submit_call, submit_try_call, CallFuture, CallHandler};

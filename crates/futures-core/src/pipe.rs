@@ -9,12 +9,11 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::mem;
-use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::future::{FutureHandler, Inner as FutureInner};
 use crate::message::TaskMessage;
 use crate::router::{PipeKey, RouterShared};
+use crate::sync::{Arc, AtomicBool, Mutex, MutexGuard};
 use crate::task::MessageSink;
 
 /// The state shared by both ends of a pipe.
@@ -126,6 +125,10 @@ pub(crate) trait PipeTarget {
     fn cancel(&self);
     /// The future is done and the pipe removed: discard whatever else arrives (f91).
     fn close(&self);
+    /// The inputs of the messages taken or queued and not yet dispatched, in order (for the
+    /// model checker's assertions).
+    #[cfg(loom)]
+    fn queued_inputs(&self) -> Vec<crate::machine::Input>;
 }
 
 /// The main thread's end of a pipe, kept inside the future it feeds.
@@ -219,5 +222,16 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
                 late.len()
             );
         }
+    }
+
+    #[cfg(loom)]
+    fn queued_inputs(&self) -> Vec<crate::machine::Input> {
+        let Some(endpoint) = self.endpoint() else {
+            return Vec::new();
+        };
+        let mut inputs: Vec<_> = endpoint.buffer.borrow().iter().map(|m| m.input()).collect();
+        let queue = endpoint.shared.lock();
+        inputs.extend(queue.messages.iter().map(|m| m.input()));
+        inputs
     }
 }

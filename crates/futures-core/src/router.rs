@@ -13,14 +13,13 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crossbeam_channel::{Receiver, Sender};
 use slotmap::{Key, SlotMap};
 
 use crate::pipe::PipeTarget;
+use crate::sync::crossbeam_channel::{self, Receiver, Sender};
+use crate::sync::{Arc, AtomicBool, Mutex, Ordering};
 
 slotmap::new_key_type! {
     /// Identifies a live pipe (one task) in the router.
@@ -146,7 +145,12 @@ impl Router {
 
     /// Allows the next announcement to call the wake hook. Call before draining.
     pub(crate) fn clear_wake_pending(&self) {
-        self.shared.wake_pending.store(false, Ordering::Release);
+        // A read-modify-write, not a store: if a worker's `swap(true)` precedes this clear, the
+        // clear acquires it, so that worker's key is visible to the drain that follows whatever
+        // the channel's own ordering; a plain store would rely on the channel synchronising even
+        // when found empty, which the C++ memory model does not promise for crossbeam's.
+        // (Model-checked in tests/loom.rs.)
+        self.shared.wake_pending.swap(false, Ordering::AcqRel);
     }
 
     /// Dispatches, without blocking, up to `budget` messages of the next pipe that has any,

@@ -6,11 +6,11 @@
 
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::Ordering;
 
 use crate::error::TaskError;
 use crate::message::TaskMessage;
 use crate::pipe::PipeSender;
+use crate::sync::Ordering;
 use crate::task::{BackgroundTask, TaskContext};
 
 type Envelope<T> = TaskMessage<

@@ -1,10 +1,9 @@
 //! The background half of a task type: [`BackgroundTask`], the [`TaskContext`] it runs with, and
 //! [`TaskSpec`], which pairs it with its future's [`FutureHandler`].
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use crate::error::TaskCancelled;
 use crate::future::FutureHandler;
+use crate::sync::{AtomicBool, Ordering};
 
 /// What a task sends its messages through; implemented by the executor's pipes.
 pub(crate) trait MessageSink<M> {
