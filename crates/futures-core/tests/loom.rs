@@ -22,6 +22,16 @@
 //!   is queued, the task never runs once its worker could see the cancel, and nothing is
 //!   delivered after `cancel()`.
 
+//!
+//! `Router::clear_wake_pending` is a `swap(false, AcqRel)`, not a `store(false, Release)`. With
+//! the store, `wake_up_is_never_lost_with_two_workers` fails: loom lets the main thread's store
+//! fall between the read and the write of a worker's `swap(true)` (loom issues #254 and #389),
+//! an execution the C++ model forbids once the channel's mutex orders the clear before the
+//! other worker's send. But with crossbeam's lock-free channel, whose empty `try_recv` gives no
+//! such order, the store version does allow a lost wake-up in the C++ model (store-buffering
+//! between the clear and the channel's tail), even if x86 and ARMv8 hardware would not show it.
+//! The swap closes both: a clear that follows a worker's swap acquires it, and with it the key.
+
 #![cfg(loom)]
 
 use std::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering::SeqCst};
