@@ -468,12 +468,13 @@ impl Inner {
 
     /// Stopping and no task left: join the owned pool, then `Stopped`, then wake the event loop
     /// (an async dispatcher ends on it).
-    pub(crate) fn complete_stop_if_idle(&self) {
+    /// Returns whether it stopped the executor.
+    pub(crate) fn complete_stop_if_idle(&self) -> bool {
         if self.running_tasks() != 0 {
-            return;
+            return false;
         }
         let Some(next) = transition(self.state.get(), ExecutorInput::LastTaskEnded) else {
-            return;
+            return false;
         };
         if let PoolChoice::Owned { pool, .. } = &self.pool {
             if let Some(pool) = pool.get() {
@@ -485,6 +486,7 @@ impl Inner {
         if let Some(hook) = hook {
             hook();
         }
+        true
     }
 
     pub(crate) fn is_stopped(&self) -> bool {
@@ -534,6 +536,11 @@ impl Inner {
                 if satisfied.get() || (finished && check()) {
                     return Ok(());
                 }
+            }
+            // A nested loop, run from an observer of the last future to finish, finds the
+            // executor idle before the outer loop's bookkeeping: complete the stop here.
+            if self.complete_stop_if_idle() && check() {
+                return Ok(());
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(RunTimeout {

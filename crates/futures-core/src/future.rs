@@ -335,22 +335,32 @@ impl<H: FutureHandler> Inner<H> {
 
     pub(crate) fn receive(&self, message: Envelope<H>) -> Result<(), ProtocolViolation> {
         let (next, effect) = machine::transition(self.machine.get(), message.input())?;
-        match (message, effect) {
+        let discarded = match (message, effect) {
             (TaskMessage::Custom(custom), Effect::Deliver) => {
                 self.handler.on_message(custom);
                 return Ok(());
             }
             (TaskMessage::Returned(value), Effect::Deliver) => {
                 let _ = self.result.set(value);
+                None
             }
             (TaskMessage::Failed(error), Effect::Deliver) => {
                 let _ = self.error.set(error);
+                None
             }
-            // Started, Abandoned, and payloads that arrive after a cancel (dropped here, a15).
-            _ => {}
-        }
+            // Started, Abandoned, and payloads that arrive after a cancel (a15).
+            (message, _) => Some(message),
+        };
         self.apply(next);
+        // Dropped only now: a payload whose `Drop` panics cannot leave the future unfinished.
+        drop(discarded);
         Ok(())
+    }
+
+    /// Whether `message` would move the future to a final state.
+    pub(crate) fn finishes(&self, message: &Envelope<H>) -> bool {
+        machine::transition(self.machine.get(), message.input())
+            .is_ok_and(|(next, _)| next.public().is_done())
     }
 
     /// Moves to `next`: internal state first, then release the cancel handle if done, then the

@@ -116,7 +116,9 @@ pub(crate) trait PipeTarget {
     /// Hands messages to the future, one at a time, until the buffer (refilled at most once from
     /// the shared queue) is empty, the future is done, `budget` is spent, or `stop()` says so
     /// after a message. Returns how many were delivered.
-    fn dispatch(&self, budget: usize, stop: &mut dyn FnMut() -> bool) -> usize;
+    ///
+    /// `retire` is called just before a message that finishes the future is applied.
+    fn dispatch(&self, budget: usize, stop: &mut dyn FnMut() -> bool, retire: &dyn Fn()) -> usize;
     /// Messages already taken from the queue and not yet dispatched.
     fn has_buffered(&self) -> bool;
     /// The future is done; the pipe can be removed.
@@ -167,7 +169,12 @@ impl<H: FutureHandler> PipeEndpoint<H> {
 
 /// Futures made by an executor are the router's pipe targets.
 impl<H: FutureHandler> PipeTarget for FutureInner<H> {
-    fn dispatch(&self, mut budget: usize, stop: &mut dyn FnMut() -> bool) -> usize {
+    fn dispatch(
+        &self,
+        mut budget: usize,
+        stop: &mut dyn FnMut() -> bool,
+        retire: &dyn Fn(),
+    ) -> usize {
         let Some(endpoint) = self.endpoint() else {
             return 0;
         };
@@ -184,6 +191,9 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
                 }
                 None => break,
             };
+            if self.finishes(&message) {
+                retire();
+            }
             if let Err(violation) = self.receive(message) {
                 log::error!("traits-futures: {violation}; message ignored");
             }

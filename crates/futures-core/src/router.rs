@@ -155,17 +155,26 @@ impl Router {
 
     /// Dispatches, without blocking, up to `budget` messages of the next pipe that has any,
     /// calling `stop` after each message and stopping when it returns true.
+    ///
+    /// Re-entrant: an observer may run a nested event loop during this call. The pipe being
+    /// dispatched stays at the front of `active` meanwhile, so the nested loop continues it, in
+    /// order; and a future's pipe is retired just before its final message is applied, so that a
+    /// nested wait for the executor to stop (from that future's own `done` observer) can finish.
     pub(crate) fn dispatch(&self, budget: usize, stop: &mut dyn FnMut() -> bool) -> Step {
         loop {
-            let next = self.active.borrow_mut().pop_front();
-            let key = match next {
+            let front = self.active.borrow().front().copied();
+            let key = match front {
                 Some(key) => key,
                 None => match self.ready.try_recv() {
-                    Ok(key) => key,
+                    Ok(key) => {
+                        self.active.borrow_mut().push_back(key);
+                        key
+                    }
                     Err(_) => return Step::Idle,
                 },
             };
             if key.is_null() {
+                self.forget_active(key);
                 self.sentinels_seen.set(self.sentinels_seen.get() + 1);
                 let _ = stop(); // the condition is checked after a sentinel too
                 return Step::Delivered {
@@ -176,36 +185,58 @@ impl Router {
             }
             let target = self.pipes.borrow().get(key).cloned();
             let Some(target) = target else {
+                self.forget_active(key);
                 log::debug!("traits-futures: wake-up for a finished future ignored");
                 continue;
             };
             // An observer may panic inside; finish the bookkeeping before resuming it.
-            let outcome = panic::catch_unwind(AssertUnwindSafe(|| target.dispatch(budget, stop)));
+            let retire = || drop(self.retire(key));
+            let outcome =
+                panic::catch_unwind(AssertUnwindSafe(|| target.dispatch(budget, stop, &retire)));
             let finished = target.is_finished();
-            if finished {
-                self.pipes.borrow_mut().remove(key);
-                target.close();
-            } else if target.has_buffered() {
-                self.active.borrow_mut().push_front(key);
-            }
-            match outcome {
-                Ok(0) => continue, // a stale announcement: the batch was already taken
-                Ok(count) => {
-                    return Step::Delivered {
-                        count,
-                        finished,
-                        panic: None,
-                    }
+            let retired = if finished {
+                self.retire(key)
+            } else {
+                if !target.has_buffered() {
+                    self.forget_active(key);
                 }
-                Err(panic) => {
-                    return Step::Delivered {
-                        count: 1,
-                        finished,
-                        panic: Some(panic),
-                    }
-                }
+                None
+            };
+            // Dropping the last handle to a finished future runs user `Drop` code (handler,
+            // result, observers): it must not skip the bookkeeping either.
+            let dropped = panic::catch_unwind(AssertUnwindSafe(move || {
+                drop(retired);
+                drop(target);
+            }))
+            .err();
+            let (count, panic) = match outcome {
+                Ok(count) => (count, dropped),
+                Err(panic) => (1, Some(panic)),
+            };
+            if count == 0 && panic.is_none() {
+                continue; // a stale announcement: the batch was already taken
             }
+            return Step::Delivered {
+                count,
+                finished,
+                panic,
+            };
         }
+    }
+
+    /// Removes a finished future's pipe (idempotent) and returns it, for the caller to drop
+    /// outside any borrow.
+    fn retire(&self, key: PipeKey) -> Option<Rc<dyn PipeTarget>> {
+        self.forget_active(key);
+        let removed = self.pipes.borrow_mut().remove(key);
+        if let Some(target) = &removed {
+            target.close();
+        }
+        removed
+    }
+
+    fn forget_active(&self, key: PipeKey) {
+        self.active.borrow_mut().retain(|k| *k != key);
     }
 
     /// Blocks until a key arrives or the deadline passes; returns whether one arrived.
