@@ -3,13 +3,14 @@
 //!
 //! Busy workers are held with channels, never with sleeps.
 
-use std::cell::{Cell, RefCell};
+mod common;
+use common::Stream;
+
+use std::cell::Cell;
 use std::error::Error;
-use std::rc::Rc;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
-use traits_core::ObserverGuard;
 use traits_futures::testing::{Recorder, TEST_TIMEOUT};
 use traits_futures::{
     submit_call, submit_generator, FutureState, IterationFuture, RunTimeout, TaskCancelled,
@@ -47,61 +48,6 @@ fn submit_paused(
     })
     .expect("a running executor accepts tasks");
     (future, queued_rx, release_tx)
-}
-
-/// A generator that keeps messages coming: it sends item `n`, waits until the main thread has
-/// dispatched it (an observer acknowledges), then sends `n + 1`; it stops when cancelled, when
-/// the acknowledgements stop, or after `limit`.
-struct Stream {
-    future: IterationFuture<u64, (), TaskCancelled>,
-    delivered: Rc<Cell<u64>>,
-    ack: Rc<RefCell<Option<Sender<()>>>>,
-    _guard: ObserverGuard,
-}
-
-impl Stream {
-    fn start(executor: &TraitsExecutor, limit: Duration) -> Self {
-        let (ack_tx, ack_rx) = mpsc::channel::<()>();
-        let future = submit_generator(executor, move |items: &TaskContext<'_, u64>| {
-            let began = Instant::now();
-            let mut n = 0;
-            while began.elapsed() < limit {
-                items.send(n)?;
-                if ack_rx.recv().is_err() {
-                    break;
-                }
-                n += 1;
-            }
-            Ok(())
-        })
-        .expect("a running executor accepts tasks");
-        let ack = Rc::new(RefCell::new(Some(ack_tx)));
-        let delivered = Rc::new(Cell::new(0));
-        let guard = future.items().observe({
-            let (ack, delivered) = (Rc::clone(&ack), Rc::clone(&delivered));
-            move |_| {
-                delivered.set(delivered.get() + 1);
-                if let Some(ack) = ack.borrow().as_ref() {
-                    let _ = ack.send(());
-                }
-            }
-        });
-        Stream {
-            future,
-            delivered,
-            ack,
-            _guard: guard,
-        }
-    }
-
-    /// Cancels the generator and unblocks it.
-    fn stop(&self, executor: &TraitsExecutor) {
-        self.future.cancel();
-        self.ack.borrow_mut().take();
-        executor
-            .run_until(|| self.future.done().get(), Some(TEST_TIMEOUT))
-            .expect("the stream ends once cancelled");
-    }
 }
 
 /// Asserts that `run_until(|| false, 100 ms)` fails with the timeout within [100 ms, 1 s).

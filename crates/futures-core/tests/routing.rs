@@ -5,6 +5,9 @@
 //! one worker and waits for a later "marker" task to signal: the marker can only start after the
 //! earlier jobs returned, and a job sends its task's final message before it returns.
 
+mod common;
+use common::Stream;
+
 use std::cell::{Cell, RefCell};
 use std::convert::Infallible;
 use std::error::Error;
@@ -15,7 +18,6 @@ use std::sync::{Arc, Mutex, Once};
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
-use traits_core::ObserverGuard;
 use traits_futures::testing::{Recorder, TEST_TIMEOUT};
 use traits_futures::{
     submit_call, submit_generator, submit_iteration, BackgroundTask, FutureHandler, FutureState,
@@ -88,61 +90,6 @@ fn submit_marker(executor: &TraitsExecutor) -> Receiver<()> {
     })
     .expect("a running executor accepts tasks");
     rx
-}
-
-/// A generator that keeps the event loop busy for as long as it is wanted: it sends item `n`,
-/// waits until the main thread has dispatched it (an observer acknowledges), then sends `n + 1`.
-/// It stops when cancelled, when the acknowledgements stop, or after `limit`.
-struct Stream {
-    future: IterationFuture<u64, (), TaskCancelled>,
-    delivered: Rc<Cell<u64>>,
-    ack: Rc<RefCell<Option<Sender<()>>>>,
-    _guard: ObserverGuard,
-}
-
-impl Stream {
-    fn start(executor: &TraitsExecutor, limit: Duration) -> Self {
-        let (ack_tx, ack_rx) = mpsc::channel::<()>();
-        let future = submit_generator(executor, move |items: &TaskContext<'_, u64>| {
-            let began = Instant::now();
-            let mut n = 0;
-            while began.elapsed() < limit {
-                items.send(n)?;
-                if ack_rx.recv().is_err() {
-                    break;
-                }
-                n += 1;
-            }
-            Ok(())
-        })
-        .expect("a running executor accepts tasks");
-        let ack = Rc::new(RefCell::new(Some(ack_tx)));
-        let delivered = Rc::new(Cell::new(0));
-        let guard = future.items().observe({
-            let (ack, delivered) = (Rc::clone(&ack), Rc::clone(&delivered));
-            move |_| {
-                delivered.set(delivered.get() + 1);
-                if let Some(ack) = ack.borrow().as_ref() {
-                    let _ = ack.send(());
-                }
-            }
-        });
-        Stream {
-            future,
-            delivered,
-            ack,
-            _guard: guard,
-        }
-    }
-
-    /// Cancels the generator and unblocks it.
-    fn stop(&self, executor: &TraitsExecutor) {
-        self.future.cancel();
-        self.ack.borrow_mut().take();
-        executor
-            .run_until(|| self.future.done().get(), Some(TEST_TIMEOUT))
-            .expect("the stream ends once cancelled");
-    }
 }
 
 #[test]
