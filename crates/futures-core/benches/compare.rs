@@ -319,9 +319,12 @@ fn library_memory(n: usize) -> f64 {
     }
     let after = live_bytes();
     drop(release);
+    // Wait on the executor's count: a condition over every future would be checked after every
+    // message, quadratic in n.
     executor
-        .run_until(|| futures.iter().all(|f| f.done().get()), None)
+        .run_until(|| executor.running_tasks() == 0, None)
         .unwrap();
+    assert!(futures.iter().all(|f| f.done().get()));
     executor.shutdown(None).unwrap();
     (after.saturating_sub(before)) as f64 / n as f64
 }
