@@ -7,7 +7,7 @@ use std::marker::PhantomData;
 
 use traits_core::Event;
 
-use crate::error::SubmitError;
+use crate::error::{SubmitError, TaskCancelled};
 use crate::executor::TraitsExecutor;
 use crate::future::{FutureHandler, TaskFuture};
 use crate::task::{BackgroundTask, TaskContext};
@@ -141,12 +141,12 @@ where
 /// Runs a generator-like `body` that yields items with `items.send(item)?` and returns a final
 /// value, which becomes the future's result (Python's generator return value).
 ///
-/// `send` returns `Err(TaskCancelled)` once the future is cancelled, so `?` ends the body; the
-/// body's error type must therefore accept [`TaskCancelled`](crate::TaskCancelled) (use it
-/// directly, or implement `From<TaskCancelled>` for your error).
+/// `send` returns `Err(TaskCancelled)` once the future is cancelled, so `?` ends the body (the
+/// future then ends `Cancelled`). For a body with its own error type, use
+/// [`submit_try_generator`].
 ///
 /// ```
-/// use traits_futures::{submit_generator, TaskCancelled, TraitsExecutor};
+/// use traits_futures::{submit_generator, TraitsExecutor};
 /// let executor = TraitsExecutor::new();
 /// let future = submit_generator(&executor, |items| {
 ///     let mut total = 0;
@@ -154,14 +154,45 @@ where
 ///         items.send(n)?;
 ///         total += n;
 ///     }
-///     Ok::<_, TaskCancelled>(total)
+///     Ok(total)
 /// })?;
 /// executor.run_until(|| future.done().get(), None)?;
 /// assert_eq!(future.result(), Ok(&10));
 /// # executor.shutdown(None)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn submit_generator<I, R, E, F>(
+pub fn submit_generator<I, R, F>(
+    executor: &TraitsExecutor,
+    body: F,
+) -> Result<IterationFuture<I, R, TaskCancelled>, SubmitError>
+where
+    F: FnOnce(&TaskContext<'_, I>) -> Result<R, TaskCancelled> + Send + 'static,
+    I: Send + 'static,
+    R: Send + 'static,
+{
+    submit_try_generator(executor, body)
+}
+
+/// Like [`submit_generator`], for a body with its own error type `E`: `Err(e)` fails the
+/// future with [`TaskError::Error(e)`](crate::TaskError::Error). To use `?` on `send`, `E`
+/// must convert from [`TaskCancelled`].
+///
+/// ```
+/// use traits_futures::{submit_try_generator, FutureState, TaskError, TraitsExecutor};
+/// let executor = TraitsExecutor::new();
+/// let future = submit_try_generator(&executor, |lines| {
+///     for line in ["1", "2", "x"] {
+///         let n: u32 = line.parse().map_err(|_| format!("not a number: {line}"))?;
+///         lines.send(n).map_err(|cancelled| cancelled.to_string())?;
+///     }
+///     Ok(())
+/// })?;
+/// executor.run_until(|| future.done().get(), None)?;
+/// assert_eq!(future.error(), Ok(&TaskError::Error("not a number: x".to_string())));
+/// # executor.shutdown(None)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn submit_try_generator<I, R, E, F>(
     executor: &TraitsExecutor,
     body: F,
 ) -> Result<IterationFuture<I, R, E>, SubmitError>

@@ -81,7 +81,9 @@ pub use error::{
 pub use event_loop::Dispatcher;
 pub use executor::TraitsExecutor;
 pub use future::{FutureHandler, TaskFuture};
-pub use iteration::{submit_generator, submit_iteration, IterationFuture, IterationHandler};
+pub use iteration::{
+    submit_generator, submit_iteration, submit_try_generator, IterationFuture, IterationHandler,
+};
 pub use machine::Input;
 pub use message::TaskMessage;
 pub use pool::{Job, PoolClosed, ThreadPool, WorkerPool};

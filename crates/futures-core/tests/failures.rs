@@ -14,7 +14,7 @@ use std::thread;
 
 use traits_futures::testing::{Recorder, TEST_TIMEOUT};
 use traits_futures::{
-    submit_call, submit_generator, submit_iteration, submit_try_call, submit_try_progress,
+    submit_call, submit_iteration, submit_try_call, submit_try_generator, submit_try_progress,
     ExecutorState, FutureState, NotAvailable, TaskCancelled, TaskError, TraitsExecutor,
 };
 
@@ -263,7 +263,7 @@ fn g102_progress_and_generator_errors_arrive_as_the_tasks_own_type() {
         })
     })
     .unwrap();
-    let generator = submit_generator(&executor, |rows| -> Result<usize, ImportError> {
+    let generator = submit_try_generator(&executor, |rows| -> Result<usize, ImportError> {
         rows.send("header")?;
         Err(ImportError::MissingColumn {
             name: "id".into(),

@@ -11,8 +11,8 @@ use std::sync::{mpsc, Arc};
 
 use traits_futures::testing::{Recorder, TEST_TIMEOUT};
 use traits_futures::{
-    submit_call, submit_generator, submit_iteration, FutureState, NotAvailable, TaskCancelled,
-    TaskError, TraitsExecutor,
+    submit_call, submit_generator, submit_iteration, submit_try_generator, FutureState,
+    NotAvailable, TaskCancelled, TaskError, TraitsExecutor,
 };
 
 use FutureState::{Cancelled, Cancelling, Completed, Executing, Failed, Waiting};
@@ -184,7 +184,7 @@ enum SetupError {
 #[test]
 fn c32_generator_setup_error_then_executing_then_failed_with_no_items() {
     let executor = TraitsExecutor::new();
-    let future = submit_generator(&executor, |_items| -> Result<(), SetupError> {
+    let future = submit_try_generator(&executor, |_items| -> Result<(), SetupError> {
         Err(SetupError::NoSuchFile("data.csv".into()))
     })
     .unwrap();
@@ -244,7 +244,7 @@ fn c33_failure_partway_delivers_earlier_items_then_failed() {
 #[test]
 fn c33_generator_error_partway_delivers_earlier_items_then_failed() {
     let executor = TraitsExecutor::new();
-    let future = submit_generator(&executor, |items| -> Result<(), String> {
+    let future = submit_try_generator(&executor, |items| -> Result<(), String> {
         for i in 0..3u32 {
             items.send(i).map_err(|e| e.to_string())?;
         }
