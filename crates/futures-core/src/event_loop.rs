@@ -1,17 +1,117 @@
-//! The async event-loop integration: [`Dispatcher`], a future that dispatches when woken.
-//!
-//! The headless loop lives in [`TraitsExecutor::run_until`](crate::TraitsExecutor::run_until)
-//! and the notify integration is [`TraitsExecutor::set_wake_callback`](crate::TraitsExecutor::set_wake_callback);
-//! all three share the router's coalesced wake-up.
+//! The event loops: the headless loop (`run_until`, `dispatch_pending`, behind the executor's
+//! methods of the same names) and the async integration, [`Dispatcher`], a future that
+//! dispatches when woken. The notify integration is
+//! [`TraitsExecutor::set_wake_callback`](crate::TraitsExecutor::set_wake_callback); all three
+//! share the router's coalesced wake-up and one dispatch step, [`Inner::dispatch`].
 
 use std::fmt;
 use std::future::Future;
+use std::panic;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
 
+use crate::error::RunTimeout;
 use crate::executor::Inner;
+use crate::router::Step;
+
+impl Inner {
+    /// Dispatches up to `budget` pending messages without blocking; returns how many.
+    pub(crate) fn dispatch_pending(&self, budget: usize) -> usize {
+        if let Some(router) = self.router.get() {
+            router.clear_wake_pending();
+        }
+        let mut count = 0;
+        while count < budget {
+            match self.dispatch(budget - count, &mut || false) {
+                (0, _) => break,
+                (n, _) => count += n,
+            }
+        }
+        count
+    }
+
+    pub(crate) fn run_until(
+        &self,
+        mut condition: impl FnMut() -> bool,
+        timeout: Option<Duration>,
+    ) -> Result<(), RunTimeout> {
+        if condition() {
+            return Ok(());
+        }
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        if let Some(router) = self.router.get() {
+            router.clear_wake_pending();
+        }
+        // The pipe checks the condition after every single message; remember its last answer.
+        let satisfied = std::cell::Cell::new(false);
+        let mut check = || {
+            satisfied.set(condition());
+            satisfied.get()
+        };
+        loop {
+            loop {
+                let (count, finished) = self.dispatch(usize::MAX, &mut check);
+                if count == 0 {
+                    break;
+                }
+                // A finished future may have let the executor stop after the last check.
+                if satisfied.get() || (finished && check()) {
+                    return Ok(());
+                }
+            }
+            // A nested loop, run from an observer of the last future to finish, finds the
+            // executor idle before the outer loop's bookkeeping: complete the stop here.
+            if self.complete_stop_if_idle() && check() {
+                return Ok(());
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Err(RunTimeout {
+                    timeout: timeout.unwrap_or_default(),
+                });
+            }
+            match self.router.get() {
+                Some(router) => {
+                    router.wait(deadline);
+                }
+                None => match deadline {
+                    // No task was ever submitted: nothing can arrive.
+                    Some(deadline) => {
+                        std::thread::sleep(deadline.saturating_duration_since(Instant::now()))
+                    }
+                    None => std::thread::park(),
+                },
+            }
+        }
+    }
+
+    /// One dispatch step (one pipe's batch, cut short by `stop`), with the executor's
+    /// bookkeeping. Returns how many messages were delivered (0 if nothing was pending) and
+    /// whether a future finished.
+    pub(crate) fn dispatch(&self, budget: usize, stop: &mut dyn FnMut() -> bool) -> (usize, bool) {
+        let Some(router) = self.router.get() else {
+            return (0, false);
+        };
+        match router.dispatch(budget, stop) {
+            Step::Idle => (0, false),
+            Step::Delivered {
+                count,
+                finished,
+                panic,
+            } => {
+                if finished {
+                    self.complete_stop_if_idle();
+                }
+                if let Some(payload) = panic {
+                    panic::resume_unwind(payload);
+                }
+                (count, finished)
+            }
+        }
+    }
+}
 
 /// How many messages one poll dispatches before yielding, so that other tasks on the same
 /// single-threaded executor (the UI's signal listeners) run during a long burst.

@@ -5,7 +5,7 @@ use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use traits_core::{Dependency, Derived, Observable};
 
@@ -15,7 +15,7 @@ use crate::event_loop::Dispatcher;
 use crate::future::TaskFuture;
 use crate::pipe::{PipeSender, PipeShared};
 use crate::pool::{ThreadPool, WorkerPool};
-use crate::router::{Router, Step, WakeHook};
+use crate::router::{Router, WakeHook};
 use crate::runner::TaskRunner;
 use crate::state::ExecutorState;
 use crate::task::TaskSpec;
@@ -70,7 +70,7 @@ pub(crate) struct Inner {
     running: Derived<bool>,
     stopped: Derived<bool>,
     /// Created with the first task (e80).
-    router: OnceCell<Router>,
+    pub(crate) router: OnceCell<Router>,
     pool: PoolChoice,
     /// How to wake the main thread's event loop (async dispatcher or notify callback).
     wake_hook: RefCell<Option<WakeHook>>,
@@ -491,100 +491,6 @@ impl Inner {
 
     pub(crate) fn is_stopped(&self) -> bool {
         self.state.get() == ExecutorState::Stopped
-    }
-
-    /// Dispatches up to `budget` pending messages without blocking; returns how many.
-    pub(crate) fn dispatch_pending(&self, budget: usize) -> usize {
-        if let Some(router) = self.router.get() {
-            router.clear_wake_pending();
-        }
-        let mut count = 0;
-        while count < budget {
-            match self.dispatch(budget - count, &mut || false) {
-                (0, _) => break,
-                (n, _) => count += n,
-            }
-        }
-        count
-    }
-
-    fn run_until(
-        &self,
-        mut condition: impl FnMut() -> bool,
-        timeout: Option<Duration>,
-    ) -> Result<(), RunTimeout> {
-        if condition() {
-            return Ok(());
-        }
-        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-        if let Some(router) = self.router.get() {
-            router.clear_wake_pending();
-        }
-        // The pipe checks the condition after every single message; remember its last answer.
-        let satisfied = std::cell::Cell::new(false);
-        let mut check = || {
-            satisfied.set(condition());
-            satisfied.get()
-        };
-        loop {
-            loop {
-                let (count, finished) = self.dispatch(usize::MAX, &mut check);
-                if count == 0 {
-                    break;
-                }
-                // A finished future may have let the executor stop after the last check.
-                if satisfied.get() || (finished && check()) {
-                    return Ok(());
-                }
-            }
-            // A nested loop, run from an observer of the last future to finish, finds the
-            // executor idle before the outer loop's bookkeeping: complete the stop here.
-            if self.complete_stop_if_idle() && check() {
-                return Ok(());
-            }
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                return Err(RunTimeout {
-                    timeout: timeout.unwrap_or_default(),
-                });
-            }
-            match self.router.get() {
-                Some(router) => {
-                    router.wait(deadline);
-                }
-                None => match deadline {
-                    // No task was ever submitted: nothing can arrive.
-                    Some(deadline) => {
-                        std::thread::sleep(deadline.saturating_duration_since(Instant::now()))
-                    }
-                    None => std::thread::park(),
-                },
-            }
-        }
-    }
-
-    /// One dispatch step (one pipe's batch, cut short by `stop`), with the executor's
-    /// bookkeeping. Returns how many messages were delivered (0 if nothing was pending) and
-    /// whether a future finished.
-    fn dispatch(&self, budget: usize, stop: &mut dyn FnMut() -> bool) -> (usize, bool) {
-        let Some(router) = self.router.get() else {
-            return (0, false);
-        };
-        match router.dispatch(budget, stop) {
-            Step::Idle => (0, false),
-            Step::Delivered {
-                count,
-                finished,
-                panic,
-            } => {
-                if finished {
-                    self.complete_stop_if_idle();
-                }
-                if let Some(payload) = panic {
-                    panic::resume_unwind(payload);
-                }
-                (count, finished)
-            }
-        }
     }
 }
 
