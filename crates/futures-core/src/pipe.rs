@@ -245,3 +245,65 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
         inputs
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::call::{CallFuture, CallHandler};
+    use crate::router::{Router, Step};
+    use crate::state::FutureState;
+
+    /// Dispatches everything pending; returns how many messages were delivered.
+    fn drain(router: &Router) -> usize {
+        let mut delivered = 0;
+        while let Step::Delivered { count, .. } = router.dispatch(usize::MAX, &mut || false) {
+            delivered += count;
+        }
+        delivered
+    }
+
+    #[test]
+    fn f91_messages_sent_after_the_pipe_closed_are_discarded() {
+        let router = Router::new(None);
+        let shared = PipeShared::new();
+        let future: CallFuture<u8> =
+            crate::TaskFuture::with_pipe(CallHandler::default(), Arc::clone(&shared));
+        let key = router.insert(|_| future.pipe_target());
+        let sender = PipeSender::new(key, Arc::clone(&shared), Arc::clone(router.shared()));
+
+        sender.send(TaskMessage::Started);
+        sender.send(TaskMessage::Returned(1));
+        assert_eq!(drain(&router), 2);
+        assert_eq!(future.state().get(), FutureState::Completed);
+        assert_eq!(router.live(), 0, "the pipe is closed and removed");
+
+        // A late message (a buggy task type) is neither queued nor announced nor delivered.
+        sender.send(TaskMessage::Returned(2));
+        assert!(shared.lock().messages.is_empty());
+        assert_eq!(drain(&router), 0);
+        assert_eq!(future.result(), Ok(&1));
+        assert_eq!(future.state().get(), FutureState::Completed);
+    }
+
+    #[test]
+    fn f91_messages_already_buffered_behind_the_final_one_are_discarded() {
+        let router = Router::new(None);
+        let shared = PipeShared::new();
+        let future: CallFuture<u8> =
+            crate::TaskFuture::with_pipe(CallHandler::default(), Arc::clone(&shared));
+        let key = router.insert(|_| future.pipe_target());
+        let sender = PipeSender::new(key, Arc::clone(&shared), Arc::clone(router.shared()));
+
+        // All in one batch: the messages after the final one never reach the future.
+        sender.send(TaskMessage::Started);
+        sender.send(TaskMessage::Returned(1));
+        sender.send(TaskMessage::Returned(2));
+        sender.send(TaskMessage::Started);
+        assert_eq!(drain(&router), 2);
+        assert_eq!(future.result(), Ok(&1));
+        assert!(!future.pipe_target().has_buffered());
+        assert_eq!(future.state().get(), FutureState::Completed);
+    }
+}
