@@ -137,3 +137,8 @@ pub mod guide {
         #![doc = include_str!("../../../docs/08-threading.md")]
     }
 }
+
+/// The README's example, compiled and run as a doc test.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
