@@ -359,6 +359,10 @@ impl<H: FutureHandler> Inner<H> {
 
     /// Whether `message` would move the future to a final state.
     pub(crate) fn finishes(&self, message: &Envelope<H>) -> bool {
+        // Items and progress reports (the hot path) never finish a future: skip the machine.
+        if let TaskMessage::Custom(_) = message {
+            return false;
+        }
         machine::transition(self.machine.get(), message.input())
             .is_ok_and(|(next, _)| next.public().is_done())
     }
