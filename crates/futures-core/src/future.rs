@@ -4,15 +4,16 @@
 use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt;
 use std::ops::Deref;
+use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use traits_core::{Dependency, Derived, Observable};
+use traits_core::{Dependency, DependentHandle, Derived, Observable, ObserverGuard, Recompute};
 
 use crate::error::{NotAvailable, ProtocolViolation, TaskError};
 use crate::machine::{self, Effect, Input, MachineState};
 use crate::message::TaskMessage;
-use crate::pipe::{Envelope, PipeEndpoint, PipeShared, PipeTarget};
+use crate::pipe::{Envelope, PipeEndpoint, PipeTarget, SharedFor};
 use crate::state::FutureState;
 
 /// The main-thread half of a task type: how its future reacts to the task's custom messages.
@@ -98,10 +99,14 @@ pub struct TaskFuture<H: FutureHandler> {
 pub(crate) struct Inner<H: FutureHandler> {
     machine: Cell<MachineState>,
     state: Observable<FutureState>,
-    /// `cancellable` and `done`, created together on first use of either (a future nobody asks
-    /// about costs no derived property), cancellable first: dependents are notified in
-    /// registration order, and a02 wants state, then cancellable, then done.
-    derived: OnceCell<(Derived<bool>, Derived<bool>)>,
+    /// `cancellable` and `done`, each created on first use (a future nobody asks about costs no
+    /// derived property). They do not register with `state` themselves: the future does, once
+    /// (`projections`), and recomputes them in the order a02 wants, cancellable then done,
+    /// whichever was created first.
+    cancellable: OnceCell<Derived<bool>>,
+    done: OnceCell<Derived<bool>>,
+    /// The future's registration as a dependent of `state`, made with the first projection.
+    projections: OnceCell<ObserverGuard>,
     result: OnceCell<H::Output>,
     error: OnceCell<TaskError<H::Error>>,
     /// Tells the background task it was cancelled; released once the future is done (a12).
@@ -141,7 +146,7 @@ impl<H: FutureHandler> TaskFuture<H> {
     }
 
     /// A future fed by the pipe `shared`, whose cancel sets the pipe's flag (the executor's futures).
-    pub(crate) fn with_pipe(handler: H, shared: Arc<PipeShared<Envelope<H>>>) -> Self {
+    pub(crate) fn with_pipe(handler: H, shared: Arc<SharedFor<H>>) -> Self {
         let flag = Arc::clone(&shared) as Arc<dyn CancelFlag>;
         Self::build(
             handler,
@@ -160,7 +165,9 @@ impl<H: FutureHandler> TaskFuture<H> {
             inner: Rc::new(Inner {
                 machine: Cell::new(MachineState::Waiting),
                 state: Observable::new(FutureState::Waiting),
-                derived: OnceCell::new(),
+                cancellable: OnceCell::new(),
+                done: OnceCell::new(),
+                projections: OnceCell::new(),
                 result: OnceCell::new(),
                 error: OnceCell::new(),
                 cancel: RefCell::new(Some(cancel)),
@@ -192,7 +199,7 @@ impl<H: FutureHandler> TaskFuture<H> {
     /// assert!(!future.cancellable().get());
     /// ```
     pub fn cancellable(&self) -> &Derived<bool> {
-        &self.derived().0
+        self.projection(&self.inner.cancellable, FutureState::is_cancellable)
     }
 
     /// Whether the future has reached a final state: Completed, Failed or Cancelled.
@@ -207,21 +214,24 @@ impl<H: FutureHandler> TaskFuture<H> {
     /// # Ok::<(), traits_futures::ProtocolViolation>(())
     /// ```
     pub fn done(&self) -> &Derived<bool> {
-        &self.derived().1
+        self.projection(&self.inner.done, FutureState::is_done)
     }
 
-    fn derived(&self) -> &(Derived<bool>, Derived<bool>) {
-        self.inner.derived.get_or_init(|| {
-            let derive = |f: fn(FutureState) -> bool| {
-                let state = self.inner.state.clone();
-                Derived::new(&[&self.inner.state as &dyn Dependency], move || {
-                    f(state.get())
-                })
-            };
-            (
-                derive(FutureState::is_cancellable),
-                derive(FutureState::is_done),
-            )
+    /// `cell`'s property of the state, created (and the future registered as a dependent of
+    /// `state`, if it was not yet) on first use.
+    fn projection<'a>(
+        &'a self,
+        cell: &'a OnceCell<Derived<bool>>,
+        f: fn(FutureState) -> bool,
+    ) -> &'a Derived<bool> {
+        cell.get_or_init(|| {
+            self.inner.projections.get_or_init(|| {
+                self.inner
+                    .state
+                    .add_dependent(DependentHandle::new(&self.inner))
+            });
+            let state = self.inner.state.clone();
+            Derived::new(&[], move || f(state.get()))
         })
     }
 
@@ -388,6 +398,25 @@ impl<H: FutureHandler> Inner<H> {
     }
 }
 
+/// Keeps `cancellable` and `done` up to date, in that order, after every observer of `state`.
+impl<H: FutureHandler> Recompute for Inner<H> {
+    fn source_changed(&self) {
+        // A panicking observer of `cancellable` must not leave `done` stale (g101).
+        let mut first_panic = None;
+        for projection in [&self.cancellable, &self.done] {
+            if let Some(derived) = projection.get() {
+                let recomputed = panic::catch_unwind(AssertUnwindSafe(|| derived.recompute()));
+                if let Err(payload) = recomputed {
+                    first_panic.get_or_insert(payload);
+                }
+            }
+        }
+        if let Some(payload) = first_panic {
+            panic::resume_unwind(payload);
+        }
+    }
+}
+
 impl<H: FutureHandler> Deref for TaskFuture<H> {
     type Target = H;
     fn deref(&self) -> &H {
@@ -400,5 +429,37 @@ impl<H: FutureHandler> fmt::Debug for TaskFuture<H> {
         f.debug_struct("TaskFuture")
             .field("state", &self.inner.state.get())
             .finish_non_exhaustive()
+    }
+}
+#[cfg(test)]
+mod size_probe {
+    #[test]
+    fn sizes() {
+        use crate::call::CallHandler;
+        type H = CallHandler<u64>;
+        eprintln!(
+            "Inner<Call<u64>> = {}",
+            std::mem::size_of::<super::Inner<H>>()
+        );
+        eprintln!(
+            "PipeEndpoint = {}",
+            std::mem::size_of::<crate::pipe::PipeEndpoint<H>>()
+        );
+        eprintln!(
+            "SharedFor = {}",
+            std::mem::size_of::<crate::pipe::SharedFor<H>>()
+        );
+        eprintln!(
+            "Observable<FutureState> cell = {}",
+            std::mem::size_of::<traits_core::Observable<crate::FutureState>>()
+        );
+        eprintln!(
+            "TaskError<Infallible> = {}",
+            std::mem::size_of::<crate::TaskError<std::convert::Infallible>>()
+        );
+        eprintln!(
+            "CancelHandle = {}",
+            std::mem::size_of::<super::CancelHandle>()
+        );
     }
 }

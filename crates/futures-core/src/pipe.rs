@@ -1,41 +1,128 @@
 //! A pipe: one task's ordered message queue from its worker to its future.
 //!
-//! The worker side ([`PipeSender`]) pushes under a per-pipe mutex and, only when the pipe was not
+//! The worker side ([`PipeSender`]) queues under a per-pipe mutex and, only when the pipe was not
 //! already scheduled, announces the pipe's key to the router: a burst of messages costs one
 //! announcement. The main side ([`PipeEndpoint`]) takes the whole batch in one lock, then hands
 //! the messages to the future one at a time, so that the event loop can check its condition
 //! after every message.
+//!
+//! Fast path: a batch is a [`Batch`], not a vector of messages. The protocol fixes where `S`,
+//! `A`, `R` and `X` can appear (first, alone, last), so they travel in two fixed slots and only
+//! custom messages need a vector: a call (`S` then `R`) allocates nothing in its pipe, and a
+//! stream of items reuses two vectors that swap roles.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::mem;
 
+use crate::error::TaskError;
 use crate::future::{FutureHandler, Inner as FutureInner};
 use crate::message::TaskMessage;
 use crate::router::{PipeKey, RouterShared};
 use crate::sync::{Arc, AtomicBool, Mutex, MutexGuard};
 use crate::task::MessageSink;
 
+/// The first message of a task's sequence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Head {
+    Started,
+    Abandoned,
+}
+
+/// The final message after `Started`: the task's outcome.
+type Tail<T, E> = Result<T, TaskError<E>>;
+
+/// Messages in protocol order: `head`, then `customs`, then `tail`. `C` is the container of
+/// custom messages (a `Vec` on the worker side, a `VecDeque` on the main side).
+struct Batch<C, T, E> {
+    head: Option<Head>,
+    customs: C,
+    tail: Option<Tail<T, E>>,
+}
+
+impl<C: Default, T, E> Batch<C, T, E> {
+    fn new() -> Self {
+        Batch {
+            head: None,
+            customs: C::default(),
+            tail: None,
+        }
+    }
+}
+
+/// The main side's batch, being dispatched.
+type LocalBatch<H> = Batch<
+    VecDeque<<H as FutureHandler>::Message>,
+    <H as FutureHandler>::Output,
+    <H as FutureHandler>::Error,
+>;
+
+impl<M, T, E> Batch<VecDeque<M>, T, E> {
+    /// The next message in protocol order.
+    fn pop(&mut self) -> Option<TaskMessage<M, T, E>> {
+        if let Some(head) = self.head.take() {
+            return Some(match head {
+                Head::Started => TaskMessage::Started,
+                Head::Abandoned => TaskMessage::Abandoned,
+            });
+        }
+        if let Some(custom) = self.customs.pop_front() {
+            return Some(TaskMessage::Custom(custom));
+        }
+        self.tail.take().map(|tail| match tail {
+            Ok(value) => TaskMessage::Returned(value),
+            Err(error) => TaskMessage::Failed(error),
+        })
+    }
+
+    fn is_empty(&self) -> bool {
+        self.head.is_none() && self.customs.is_empty() && self.tail.is_none()
+    }
+
+    fn len(&self) -> usize {
+        usize::from(self.head.is_some()) + self.customs.len() + usize::from(self.tail.is_some())
+    }
+
+    fn clear(&mut self) {
+        self.head = None;
+        self.customs.clear();
+        self.tail = None;
+    }
+}
+
+/// Where the worker is in the protocol: what it may still send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Nothing sent yet: `S` or `A`.
+    Fresh,
+    /// `S` sent: custom messages, then `R` or `X`.
+    Open,
+    /// The sequence is complete (`A`, `R` or `X` sent), or the future is done: nothing more.
+    Ended,
+}
+
 /// The state shared by both ends of a pipe.
-pub(crate) struct PipeShared<Msg> {
-    queue: Mutex<Queue<Msg>>,
+pub(crate) struct PipeShared<M, T, E> {
+    queue: Mutex<Queue<M, T, E>>,
     /// Set by the future's cancel; read by the task between units of work.
     pub(crate) cancelled: AtomicBool,
 }
 
-struct Queue<Msg> {
-    messages: Vec<Msg>,
+struct Queue<M, T, E> {
+    batch: Batch<Vec<M>, T, E>,
+    phase: Phase,
     /// The key has been announced and the main side has not taken the batch since.
     scheduled: bool,
     /// The future is done: later messages are discarded.
     closed: bool,
 }
 
-impl<Msg> PipeShared<Msg> {
+impl<M, T, E> PipeShared<M, T, E> {
     pub(crate) fn new() -> Arc<Self> {
         Arc::new(PipeShared {
             queue: Mutex::new(Queue {
-                messages: Vec::new(),
+                batch: Batch::new(),
+                phase: Phase::Fresh,
                 scheduled: false,
                 closed: false,
             }),
@@ -43,8 +130,8 @@ impl<Msg> PipeShared<Msg> {
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Queue<Msg>> {
-        // A panic never happens while the lock is held (only Vec pushes and swaps), but be
+    fn lock(&self) -> MutexGuard<'_, Queue<M, T, E>> {
+        // A panic never happens while the lock is held (only moves and Vec pushes), but be
         // robust anyway: the queue's data is always consistent.
         self.queue
             .lock()
@@ -52,7 +139,7 @@ impl<Msg> PipeShared<Msg> {
     }
 }
 
-impl<Msg: Send> crate::future::CancelFlag for PipeShared<Msg> {
+impl<M: Send, T: Send, E: Send> crate::future::CancelFlag for PipeShared<M, T, E> {
     fn cancel(&self) {
         self.cancelled
             .store(true, std::sync::atomic::Ordering::Release);
@@ -60,16 +147,16 @@ impl<Msg: Send> crate::future::CancelFlag for PipeShared<Msg> {
 }
 
 /// The worker's end of a pipe.
-pub(crate) struct PipeSender<Msg> {
+pub(crate) struct PipeSender<M, T, E> {
     key: PipeKey,
-    shared: Arc<PipeShared<Msg>>,
+    shared: Arc<PipeShared<M, T, E>>,
     router: Arc<RouterShared>,
 }
 
-impl<Msg> PipeSender<Msg> {
+impl<M, T, E> PipeSender<M, T, E> {
     pub(crate) fn new(
         key: PipeKey,
-        shared: Arc<PipeShared<Msg>>,
+        shared: Arc<PipeShared<M, T, E>>,
         router: Arc<RouterShared>,
     ) -> Self {
         PipeSender {
@@ -79,16 +166,51 @@ impl<Msg> PipeSender<Msg> {
         }
     }
 
-    pub(crate) fn shared(&self) -> &PipeShared<Msg> {
+    pub(crate) fn shared(&self) -> &PipeShared<M, T, E> {
         &self.shared
     }
 
     /// Queues `message`; announces the pipe if this starts a new batch. Messages sent after the
-    /// future is done are discarded with a log line (f91).
-    pub(crate) fn send(&self, message: Msg) {
+    /// future is done, or out of the protocol's order (after the final one), are discarded with
+    /// a log line (f91).
+    pub(crate) fn send(&self, message: TaskMessage<M, T, E>) {
         let announce = {
             let mut queue = self.shared.lock();
-            if queue.closed {
+            let Queue {
+                batch,
+                phase,
+                scheduled,
+                closed,
+            } = &mut *queue;
+            let accepted = !*closed
+                && match (*phase, message) {
+                    (Phase::Fresh, TaskMessage::Started) => {
+                        batch.head = Some(Head::Started);
+                        *phase = Phase::Open;
+                        true
+                    }
+                    (Phase::Fresh, TaskMessage::Abandoned) => {
+                        batch.head = Some(Head::Abandoned);
+                        *phase = Phase::Ended;
+                        true
+                    }
+                    (Phase::Open, TaskMessage::Custom(custom)) => {
+                        batch.customs.push(custom);
+                        true
+                    }
+                    (Phase::Open, TaskMessage::Returned(value)) => {
+                        batch.tail = Some(Ok(value));
+                        *phase = Phase::Ended;
+                        true
+                    }
+                    (Phase::Open, TaskMessage::Failed(error)) => {
+                        batch.tail = Some(Err(error));
+                        *phase = Phase::Ended;
+                        true
+                    }
+                    _ => false,
+                };
+            if !accepted {
                 drop(queue);
                 log::warn!(
                     "traits-futures: message for a finished future discarded ({:?})",
@@ -96,8 +218,7 @@ impl<Msg> PipeSender<Msg> {
                 );
                 return;
             }
-            queue.messages.push(message);
-            !mem::replace(&mut queue.scheduled, true)
+            !mem::replace(scheduled, true)
         };
         if announce {
             self.router.announce(self.key);
@@ -105,7 +226,7 @@ impl<Msg> PipeSender<Msg> {
     }
 }
 
-impl<M, T, E> MessageSink<M> for PipeSender<TaskMessage<M, T, E>> {
+impl<M, T, E> MessageSink<M> for PipeSender<M, T, E> {
     fn send_custom(&self, message: M) {
         self.send(TaskMessage::Custom(message));
     }
@@ -135,8 +256,8 @@ pub(crate) trait PipeTarget {
 
 /// The main thread's end of a pipe, kept inside the future it feeds.
 pub(crate) struct PipeEndpoint<H: FutureHandler> {
-    shared: Arc<PipeShared<Envelope<H>>>,
-    buffer: RefCell<VecDeque<Envelope<H>>>,
+    shared: Arc<SharedFor<H>>,
+    buffer: RefCell<LocalBatch<H>>,
 }
 
 /// The message type on a pipe to a future with handler `H`.
@@ -146,24 +267,33 @@ pub(crate) type Envelope<H> = TaskMessage<
     <H as FutureHandler>::Error,
 >;
 
+/// The shared state of a pipe to a future with handler `H`.
+pub(crate) type SharedFor<H> = PipeShared<
+    <H as FutureHandler>::Message,
+    <H as FutureHandler>::Output,
+    <H as FutureHandler>::Error,
+>;
+
 impl<H: FutureHandler> PipeEndpoint<H> {
-    pub(crate) fn new(shared: Arc<PipeShared<Envelope<H>>>) -> Self {
+    pub(crate) fn new(shared: Arc<SharedFor<H>>) -> Self {
         PipeEndpoint {
             shared,
-            buffer: RefCell::new(VecDeque::new()),
+            buffer: RefCell::new(Batch::new()),
         }
     }
 
     /// Takes the whole shared batch into the (empty) local buffer: one lock per batch on this
-    /// side. The two vectors swap roles, so a steady stream allocates nothing: `VecDeque::from`
-    /// and `Vec::from` of an emptied deque both reuse their allocation.
+    /// side. The two custom-message vectors swap roles, so a steady stream allocates nothing:
+    /// `VecDeque::from` and `Vec::from` of an emptied deque both reuse their allocation.
     fn refill(&self) {
         let mut buffer = self.buffer.borrow_mut();
         debug_assert!(buffer.is_empty());
-        let spare = Vec::from(mem::take(&mut *buffer));
+        let spare = Vec::from(mem::take(&mut buffer.customs));
         let mut queue = self.shared.lock();
         queue.scheduled = false;
-        *buffer = VecDeque::from(mem::replace(&mut queue.messages, spare));
+        buffer.head = queue.batch.head.take();
+        buffer.tail = queue.batch.tail.take();
+        buffer.customs = VecDeque::from(mem::replace(&mut queue.batch.customs, spare));
     }
 }
 
@@ -181,7 +311,7 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
         let mut delivered = 0;
         let mut refilled = false;
         while budget > 0 {
-            let next = endpoint.buffer.borrow_mut().pop_front();
+            let next = endpoint.buffer.borrow_mut().pop();
             let message = match next {
                 Some(message) => message,
                 None if !refilled => {
@@ -224,13 +354,18 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
         let Some(endpoint) = self.endpoint() else {
             return;
         };
-        endpoint.shared.lock().closed = true;
-        let late = mem::take(&mut *endpoint.buffer.borrow_mut());
-        if !late.is_empty() {
+        {
+            let mut queue = endpoint.shared.lock();
+            queue.closed = true;
+            queue.phase = Phase::Ended;
+        }
+        let mut buffer = endpoint.buffer.borrow_mut();
+        if !buffer.is_empty() {
             log::warn!(
                 "traits-futures: {} message(s) after the final one discarded",
-                late.len()
+                buffer.len()
             );
+            buffer.clear();
         }
     }
 
@@ -239,9 +374,34 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
         let Some(endpoint) = self.endpoint() else {
             return Vec::new();
         };
-        let mut inputs: Vec<_> = endpoint.buffer.borrow().iter().map(|m| m.input()).collect();
+        let buffer = endpoint.buffer.borrow();
         let queue = endpoint.shared.lock();
-        inputs.extend(queue.messages.iter().map(|m| m.input()));
+        let mut inputs = Vec::new();
+        for (head, customs, tail) in [
+            (
+                buffer.head,
+                buffer.customs.len(),
+                buffer.tail.as_ref().map(Result::is_ok),
+            ),
+            (
+                queue.batch.head,
+                queue.batch.customs.len(),
+                queue.batch.tail.as_ref().map(Result::is_ok),
+            ),
+        ] {
+            inputs.extend(head.map(|head| match head {
+                Head::Started => crate::machine::Input::Started,
+                Head::Abandoned => crate::machine::Input::Abandoned,
+            }));
+            inputs.extend(std::iter::repeat_n(crate::machine::Input::Custom, customs));
+            inputs.extend(tail.map(|ok| {
+                if ok {
+                    crate::machine::Input::Returned
+                } else {
+                    crate::machine::Input::Failed
+                }
+            }));
+        }
         inputs
     }
 }
@@ -281,7 +441,7 @@ mod tests {
 
         // A late message (a buggy task type) is neither queued nor announced nor delivered.
         sender.send(TaskMessage::Returned(2));
-        assert!(shared.lock().messages.is_empty());
+        assert!(shared.lock().batch.tail.is_none());
         assert_eq!(drain(&router), 0);
         assert_eq!(future.result(), Ok(&1));
         assert_eq!(future.state().get(), FutureState::Completed);

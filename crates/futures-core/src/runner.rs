@@ -13,7 +13,7 @@ use crate::pipe::PipeSender;
 use crate::sync::Ordering;
 use crate::task::{BackgroundTask, TaskContext};
 
-type Envelope<T> = TaskMessage<
+type Sender<T> = PipeSender<
     <T as BackgroundTask>::Message,
     <T as BackgroundTask>::Output,
     <T as BackgroundTask>::Error,
@@ -21,11 +21,11 @@ type Envelope<T> = TaskMessage<
 
 /// A task waiting for a worker, with the pipe to its future.
 pub(crate) struct TaskRunner<T: BackgroundTask> {
-    task: Option<(T, PipeSender<Envelope<T>>)>,
+    task: Option<(T, Sender<T>)>,
 }
 
 impl<T: BackgroundTask> TaskRunner<T> {
-    pub(crate) fn new(task: T, sender: PipeSender<Envelope<T>>) -> Self {
+    pub(crate) fn new(task: T, sender: Sender<T>) -> Self {
         TaskRunner {
             task: Some((task, sender)),
         }

@@ -9,9 +9,28 @@ use futures_signals::signal::MutableSignalCloned;
 use crate::observable::ValueCell;
 use crate::observers::{ObserverGuard, ObserverKey, Recompute, Unobserve};
 
-/// A derived property, as its sources hold it: weakly, so that dropping the property stops its
-/// recomputation. Opaque: only this crate makes them.
+/// A dependent, as its sources hold it: weakly, so that dropping the dependent stops its
+/// recomputation. [`Derived::new`] makes them for its sources; [`DependentHandle::new`] makes one
+/// for a [`Recompute`] of your own.
 pub struct DependentHandle(pub(crate) Weak<dyn Recompute>);
+
+impl DependentHandle {
+    /// A handle to `dependent`, held weakly.
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use traits_core::{Dependency, DependentHandle, Observable, Recompute};
+    /// struct Log;
+    /// impl Recompute for Log { fn source_changed(&self) { println!("changed") } }
+    /// let log = Rc::new(Log);
+    /// let source = Observable::new(0);
+    /// let _guard = source.add_dependent(DependentHandle::new(&log));
+    /// ```
+    pub fn new<R: Recompute + 'static>(dependent: &Rc<R>) -> Self {
+        let weak: Weak<dyn Recompute> = Rc::downgrade(dependent) as Weak<dyn Recompute>;
+        DependentHandle(weak)
+    }
+}
 
 impl fmt::Debug for DependentHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -156,6 +175,26 @@ impl<U: Clone + PartialEq + 'static> Derived<U> {
     fn owner(&self) -> Weak<dyn Unobserve> {
         let weak: Weak<dyn Node<U>> = Rc::downgrade(&self.node);
         weak as Weak<dyn Unobserve>
+    }
+
+    /// Recomputes the value now, and notifies observers if it changed.
+    ///
+    /// Sources call this by themselves; call it for a property whose inputs are not all
+    /// observables (created with fewer sources, or none), when you know that they changed.
+    ///
+    /// ```
+    /// use std::{cell::Cell, rc::Rc};
+    /// use traits_core::Derived;
+    /// let input = Rc::new(Cell::new(1)); // not an observable
+    /// let double = Derived::new(&[], { let input = input.clone(); move || input.get() * 2 });
+    /// let seen = Rc::new(Cell::new(0));
+    /// let _g = double.observe({ let seen = seen.clone(); move |_, new| seen.set(*new) });
+    /// input.set(5);
+    /// double.recompute();
+    /// assert_eq!(seen.get(), 10);
+    /// ```
+    pub fn recompute(&self) {
+        self.node.cache().set(self.node.compute());
     }
 
     /// The current value, computed from the sources.

@@ -13,8 +13,8 @@
 //! * a panicking callback does not stop the others: every callback still runs for every queued
 //!   payload, and the first panic is resumed on the emitting thread once the queue is empty.
 //!
-//! The list is embedded in its owner (one allocation per observable); guards reach it through a
-//! `Weak<dyn Unobserve>` to the owner.
+//! The list is embedded in its owner (one allocation per observable, plus one vector once
+//! somebody observes it); guards reach it through a `Weak<dyn Unobserve>` to the owner.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -22,19 +22,41 @@ use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::{Rc, Weak};
 
-use slotmap::SlotMap;
-
-slotmap::new_key_type! {
-    /// Identifies one registered callback inside an [`ObserverList`].
-    pub(crate) struct ObserverKey;
-}
+/// Identifies one registered callback inside an [`ObserverList`]: ids increase with
+/// registration, so the table, kept in registration order, is sorted by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct ObserverKey(u64);
 
 /// A registered closure. Returning `false` unregisters it (used by streams whose receiver is gone).
 pub(crate) type Callback<A> = Rc<dyn Fn(&A) -> bool>;
 
-/// A derived property to recompute when a source changes. Held weakly: a derived property that
-/// nobody holds any more simply stops being recomputed.
-pub(crate) trait Recompute {
+/// Something to recompute when a source changes: a [`Derived`](crate::Derived) property, or a
+/// type of yours that keeps derived values up to date itself.
+///
+/// Register one with any [`Dependency`](crate::Dependency) through a
+/// [`DependentHandle`](crate::DependentHandle). Sources hold it weakly: once nobody holds it,
+/// it simply stops being called. It is called in the source's dependents tier, after every
+/// observer of the source, once per change, in order.
+///
+/// ```
+/// use std::{cell::Cell, rc::Rc};
+/// use traits_core::{Dependency, DependentHandle, Observable, Recompute};
+///
+/// /// Counts the changes of whatever it depends on.
+/// struct Changes(Cell<u32>);
+/// impl Recompute for Changes {
+///     fn source_changed(&self) { self.0.set(self.0.get() + 1) }
+/// }
+///
+/// let value = Observable::new(1);
+/// let changes = Rc::new(Changes(Cell::new(0)));
+/// let _guard = value.add_dependent(DependentHandle::new(&changes));
+/// value.set(2);
+/// value.set(2); // no change
+/// assert_eq!(changes.0.get(), 1);
+/// ```
+pub trait Recompute {
+    /// One of the sources changed; its new value is already stored.
     fn source_changed(&self);
 }
 
@@ -62,11 +84,23 @@ pub(crate) enum Tier {
     Dependent,
 }
 
+/// One registration. `entry` is `None` once removed during a notification (a tombstone, so
+/// that the running notification's indices stay valid), until the table is compacted.
+struct Slot<A> {
+    key: ObserverKey,
+    tier: Tier,
+    entry: Option<Entry<A>>,
+}
+
 struct Table<A> {
-    slots: SlotMap<ObserverKey, Entry<A>>,
-    /// Registration order, with each key's tier.
-    order: Vec<(Tier, ObserverKey)>,
-    /// Keys were removed while notifying; compact `order` when the notification ends.
+    /// Registrations in registration order (hence sorted by key). One vector, allocated with
+    /// the first observer: an observable nobody observes costs no allocation.
+    slots: Vec<Slot<A>>,
+    /// The key of the next registration.
+    next_key: u64,
+    /// Live registrations (slots that are not tombstones).
+    live: usize,
+    /// Tombstones were left while notifying; compact when the notification ends.
     dirty: bool,
 }
 
@@ -83,8 +117,9 @@ impl<A: 'static> ObserverList<A> {
     pub(crate) fn new() -> Self {
         ObserverList {
             table: RefCell::new(Table {
-                slots: SlotMap::with_key(),
-                order: Vec::new(),
+                slots: Vec::new(),
+                next_key: 0,
+                live: 0,
                 dirty: false,
             }),
             pending: RefCell::new(VecDeque::new()),
@@ -113,8 +148,19 @@ impl<A: 'static> ObserverList<A> {
 
     fn insert(&self, tier: Tier, entry: Entry<A>, owner: Weak<dyn Unobserve>) -> ObserverGuard {
         let mut table = self.table.borrow_mut();
-        let key = table.slots.insert(entry);
-        table.order.push((tier, key));
+        let key = ObserverKey(table.next_key);
+        table.next_key += 1;
+        if table.slots.len() == table.slots.capacity() {
+            // Most observables have one or two observers: grow 1, 2, 4, … rather than from 4.
+            let more = table.slots.len().max(1);
+            table.slots.reserve_exact(more);
+        }
+        table.slots.push(Slot {
+            key,
+            tier,
+            entry: Some(entry),
+        });
+        table.live += 1;
         ObserverGuard {
             list: Some(owner),
             key,
@@ -123,12 +169,12 @@ impl<A: 'static> ObserverList<A> {
 
     /// True when no callback of either tier is registered: emitting would do nothing.
     pub(crate) fn is_empty(&self) -> bool {
-        self.table.borrow().slots.is_empty()
+        self.table.borrow().live == 0
     }
 
     /// Number of registered callbacks in both tiers.
     pub(crate) fn len(&self) -> usize {
-        self.table.borrow().slots.len()
+        self.table.borrow().live
     }
 
     /// Delivers `payload` to every callback, or queues it if a notification is already running.
@@ -155,17 +201,17 @@ impl<A: 'static> ObserverList<A> {
 
     fn deliver(&self, payload: &A, first_panic: &mut Option<PanicPayload>) {
         // Only callbacks registered before this payload's delivery started are called; indices
-        // stay valid because removal during a notification only marks the table dirty.
-        let count = self.table.borrow().order.len();
+        // stay valid because removal during a notification only leaves a tombstone.
+        let count = self.table.borrow().slots.len();
         for tier in [Tier::Observer, Tier::Dependent] {
             for index in 0..count {
                 let entry = {
                     let table = self.table.borrow();
-                    let (entry_tier, key) = table.order[index];
-                    if entry_tier != tier {
+                    let slot = &table.slots[index];
+                    if slot.tier != tier {
                         continue;
                     }
-                    table.slots.get(key).map(|entry| (key, entry.clone()))
+                    slot.entry.clone().map(|entry| (slot.key, entry))
                 };
                 let Some((key, entry)) = entry else { continue };
                 let outcome = panic::catch_unwind(AssertUnwindSafe(|| match &entry {
@@ -190,26 +236,33 @@ impl<A: 'static> ObserverList<A> {
     }
 
     pub(crate) fn remove(&self, key: ObserverKey) {
-        let mut table = self.table.borrow_mut();
-        if table.slots.remove(key).is_some() {
+        let removed = {
+            let mut table = self.table.borrow_mut();
+            let Ok(index) = table.slots.binary_search_by_key(&key, |slot| slot.key) else {
+                return;
+            };
             if self.notifying.get() {
-                table.dirty = true;
+                let entry = table.slots[index].entry.take();
+                if entry.is_some() {
+                    table.live -= 1;
+                    table.dirty = true;
+                }
+                entry
             } else {
-                table.order.retain(|(_, k)| *k != key);
+                table.live -= 1;
+                table.slots.remove(index).entry
             }
-        }
+        };
+        // The callback (and whatever it captured) is dropped outside the borrow: its `Drop`
+        // may touch this list again.
+        drop(removed);
     }
 
     fn compact(&self) {
         let mut table = self.table.borrow_mut();
         if table.dirty {
-            let Table {
-                slots,
-                order,
-                dirty,
-            } = &mut *table;
-            order.retain(|(_, k)| slots.contains_key(*k));
-            *dirty = false;
+            table.slots.retain(|slot| slot.entry.is_some());
+            table.dirty = false;
         }
     }
 }
