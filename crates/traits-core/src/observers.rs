@@ -92,10 +92,83 @@ struct Slot<A> {
     entry: Option<Entry<A>>,
 }
 
+/// Registrations in registration order (hence sorted by key). The first lives inline, the
+/// rest in a vector: most observables have at most one observer or dependent, and then
+/// observing them allocates nothing here.
+struct Slots<A> {
+    first: Option<Slot<A>>,
+    rest: Vec<Slot<A>>,
+}
+
+impl<A> Slots<A> {
+    fn len(&self) -> usize {
+        usize::from(self.first.is_some()) + self.rest.len()
+    }
+
+    fn get(&self, index: usize) -> Option<&Slot<A>> {
+        match index {
+            0 => self.first.as_ref(),
+            _ => self.rest.get(index - 1),
+        }
+    }
+
+    fn get_mut(&mut self, index: usize) -> Option<&mut Slot<A>> {
+        match index {
+            0 => self.first.as_mut(),
+            _ => self.rest.get_mut(index - 1),
+        }
+    }
+
+    fn push(&mut self, slot: Slot<A>) {
+        if self.first.is_none() {
+            debug_assert!(self.rest.is_empty());
+            self.first = Some(slot);
+            return;
+        }
+        if self.rest.len() == self.rest.capacity() {
+            // Grow 1, 2, 4, … rather than from 4: short lists are the common case.
+            let more = self.rest.len().max(1);
+            self.rest.reserve_exact(more);
+        }
+        self.rest.push(slot);
+    }
+
+    fn position(&self, key: ObserverKey) -> Option<usize> {
+        match &self.first {
+            Some(first) if first.key == key => Some(0),
+            Some(_) => self
+                .rest
+                .binary_search_by_key(&key, |slot| slot.key)
+                .ok()
+                .map(|i| i + 1),
+            None => None,
+        }
+    }
+
+    /// Removes the slot at `index`, keeping the order of the others.
+    fn remove(&mut self, index: usize) -> Slot<A> {
+        if index > 0 {
+            return self.rest.remove(index - 1);
+        }
+        let next = if self.rest.is_empty() {
+            None
+        } else {
+            Some(self.rest.remove(0))
+        };
+        std::mem::replace(&mut self.first, next).expect("index 0 exists")
+    }
+
+    /// Drops the tombstones, keeping the order of the others.
+    fn compact(&mut self) {
+        self.rest.retain(|slot| slot.entry.is_some());
+        if self.first.as_ref().is_some_and(|slot| slot.entry.is_none()) {
+            self.remove(0);
+        }
+    }
+}
+
 struct Table<A> {
-    /// Registrations in registration order (hence sorted by key). One vector, allocated with
-    /// the first observer: an observable nobody observes costs no allocation.
-    slots: Vec<Slot<A>>,
+    slots: Slots<A>,
     /// The key of the next registration.
     next_key: u64,
     /// Live registrations (slots that are not tombstones).
@@ -117,7 +190,10 @@ impl<A: 'static> ObserverList<A> {
     pub(crate) fn new() -> Self {
         ObserverList {
             table: RefCell::new(Table {
-                slots: Vec::new(),
+                slots: Slots {
+                    first: None,
+                    rest: Vec::new(),
+                },
                 next_key: 0,
                 live: 0,
                 dirty: false,
@@ -150,11 +226,6 @@ impl<A: 'static> ObserverList<A> {
         let mut table = self.table.borrow_mut();
         let key = ObserverKey(table.next_key);
         table.next_key += 1;
-        if table.slots.len() == table.slots.capacity() {
-            // Most observables have one or two observers: grow 1, 2, 4, … rather than from 4.
-            let more = table.slots.len().max(1);
-            table.slots.reserve_exact(more);
-        }
         table.slots.push(Slot {
             key,
             tier,
@@ -207,7 +278,9 @@ impl<A: 'static> ObserverList<A> {
             for index in 0..count {
                 let entry = {
                     let table = self.table.borrow();
-                    let slot = &table.slots[index];
+                    let Some(slot) = table.slots.get(index) else {
+                        continue;
+                    };
                     if slot.tier != tier {
                         continue;
                     }
@@ -238,11 +311,11 @@ impl<A: 'static> ObserverList<A> {
     pub(crate) fn remove(&self, key: ObserverKey) {
         let removed = {
             let mut table = self.table.borrow_mut();
-            let Ok(index) = table.slots.binary_search_by_key(&key, |slot| slot.key) else {
+            let Some(index) = table.slots.position(key) else {
                 return;
             };
             if self.notifying.get() {
-                let entry = table.slots[index].entry.take();
+                let entry = table.slots.get_mut(index).and_then(|slot| slot.entry.take());
                 if entry.is_some() {
                     table.live -= 1;
                     table.dirty = true;
@@ -261,7 +334,7 @@ impl<A: 'static> ObserverList<A> {
     fn compact(&self) {
         let mut table = self.table.borrow_mut();
         if table.dirty {
-            table.slots.retain(|slot| slot.entry.is_some());
+            table.slots.compact();
             table.dirty = false;
         }
     }
