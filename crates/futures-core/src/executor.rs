@@ -13,10 +13,10 @@ use crate::builder::ExecutorBuilder;
 use crate::error::{RunTimeout, ShutdownError, StopError, SubmitError};
 use crate::event_loop::Dispatcher;
 use crate::future::TaskFuture;
-use crate::pipe::{PipeSender, PipeShared};
-use crate::pool::{ThreadPool, WorkerPool};
+use crate::pipe::PipeShared;
+use crate::pool::{PoolClosed, ThreadPool, WorkerPool};
 use crate::router::{Router, WakeHook};
-use crate::runner::TaskRunner;
+use crate::runner::{QueuedTask, TaskCell};
 use crate::state::ExecutorState;
 use crate::task::TaskSpec;
 
@@ -95,12 +95,13 @@ impl PoolChoice {
         }
     }
 
-    fn get(&self) -> &dyn WorkerPool {
+    /// Queues a task: straight onto the owned pool's queue, or boxed as a job for a shared pool.
+    fn execute(&self, task: QueuedTask) -> Result<(), PoolClosed> {
         match self {
-            PoolChoice::Owned { size, pool } => {
-                &**pool.get_or_init(|| Arc::new(ThreadPool::new(*size)))
-            }
-            PoolChoice::Shared(pool) => &**pool,
+            PoolChoice::Owned { size, pool } => pool
+                .get_or_init(|| Arc::new(ThreadPool::new(*size)))
+                .execute_task(task),
+            PoolChoice::Shared(pool) => pool.execute(Box::new(move || task.run())),
         }
     }
 }
@@ -242,21 +243,20 @@ impl TraitsExecutor {
             return Err(SubmitError::NotRunning(state));
         }
         let (handler, task) = spec.into_parts();
-        let shared = PipeShared::new();
-        let future = TaskFuture::with_pipe(handler, Arc::clone(&shared));
         let router = self.router();
-        let key = router.insert(|_| future.pipe_target());
-        let sender = PipeSender::new(key, shared, Arc::clone(router.shared()));
-        let runner = TaskRunner::new(task, sender);
-        if self
-            .inner
-            .pool
-            .get()
-            .execute(Box::new(move || runner.run()))
-            .is_err()
-        {
-            // The job (and with it the runner) was dropped: the runner's Drop already queued an
-            // ending for the future; forget the pipe instead, since the caller gets an error.
+        let mut made = None;
+        let key = router.insert(|key| {
+            let pipe = PipeShared::new(key, Arc::clone(router.shared()));
+            let cell = Arc::new(TaskCell::new(task, pipe));
+            let future = TaskFuture::with_pipe(handler, cell.clone());
+            let target = future.pipe_target();
+            made = Some((future, QueuedTask::new(cell)));
+            target
+        });
+        let (future, queued) = made.expect("insert calls its closure");
+        if self.inner.pool.execute(queued).is_err() {
+            // The task was dropped unrun, and so queued an ending for its future; forget the
+            // pipe instead, since the caller gets an error.
             router.remove(key);
             return Err(SubmitError::PoolClosed);
         }

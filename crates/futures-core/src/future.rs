@@ -13,7 +13,7 @@ use traits_core::{Dependency, DependentHandle, Derived, Observable, ObserverGuar
 use crate::error::{NotAvailable, ProtocolViolation, TaskError};
 use crate::machine::{self, Effect, Input, MachineState};
 use crate::message::TaskMessage;
-use crate::pipe::{Envelope, PipeEndpoint, PipeTarget, SharedFor};
+use crate::pipe::{Envelope, OwnerFor, PipeEndpoint, PipeTarget};
 use crate::state::FutureState;
 
 /// The main-thread half of a task type: how its future reacts to the task's custom messages.
@@ -57,25 +57,11 @@ pub trait FutureHandler: 'static {
     fn on_message(&self, message: Self::Message);
 }
 
-/// What a future calls to tell its task that it was cancelled.
-pub(crate) trait CancelFlag {
-    fn cancel(&self);
-}
-
-/// A user's cancel callback (detached futures), or a flag shared with the task (no extra
-/// allocation: the pipe itself is the flag).
+/// How a future tells its task that it was cancelled: a user's callback (detached futures), or
+/// the flag in its pipe (no extra allocation: the endpoint already holds the pipe).
 enum CancelHandle {
     Callback(Box<dyn Fn()>),
-    Flag(Arc<dyn CancelFlag>),
-}
-
-impl CancelHandle {
-    fn cancel(&self) {
-        match self {
-            CancelHandle::Callback(callback) => callback(),
-            CancelHandle::Flag(flag) => flag.cancel(),
-        }
-    }
+    Pipe,
 }
 
 /// A future: the main-thread view of one background task.
@@ -145,14 +131,9 @@ impl<H: FutureHandler> TaskFuture<H> {
         Self::build(handler, CancelHandle::Callback(Box::new(cancel)), None)
     }
 
-    /// A future fed by the pipe `shared`, whose cancel sets the pipe's flag (the executor's futures).
-    pub(crate) fn with_pipe(handler: H, shared: Arc<SharedFor<H>>) -> Self {
-        let flag = Arc::clone(&shared) as Arc<dyn CancelFlag>;
-        Self::build(
-            handler,
-            CancelHandle::Flag(flag),
-            Some(PipeEndpoint::new(shared)),
-        )
+    /// A future fed by `pipe`, whose cancel sets the pipe's flag (the executor's futures).
+    pub(crate) fn with_pipe(handler: H, pipe: Arc<OwnerFor<H>>) -> Self {
+        Self::build(handler, CancelHandle::Pipe, Some(PipeEndpoint::new(pipe)))
     }
 
     /// The router's view of this future.
@@ -336,8 +317,14 @@ impl<H: FutureHandler> Inner<H> {
         let Ok((next, _)) = machine::transition(self.machine.get(), Input::Cancel) else {
             return false;
         };
-        if let Some(cancel) = self.cancel.borrow().as_ref() {
-            cancel.cancel();
+        match self.cancel.borrow().as_ref() {
+            Some(CancelHandle::Callback(callback)) => callback(),
+            Some(CancelHandle::Pipe) => {
+                if let Some(endpoint) = &self.endpoint {
+                    endpoint.shared().cancel();
+                }
+            }
+            None => {}
         }
         self.apply(next);
         true
@@ -429,37 +416,5 @@ impl<H: FutureHandler> fmt::Debug for TaskFuture<H> {
         f.debug_struct("TaskFuture")
             .field("state", &self.inner.state.get())
             .finish_non_exhaustive()
-    }
-}
-#[cfg(test)]
-mod size_probe {
-    #[test]
-    fn sizes() {
-        use crate::call::CallHandler;
-        type H = CallHandler<u64>;
-        eprintln!(
-            "Inner<Call<u64>> = {}",
-            std::mem::size_of::<super::Inner<H>>()
-        );
-        eprintln!(
-            "PipeEndpoint = {}",
-            std::mem::size_of::<crate::pipe::PipeEndpoint<H>>()
-        );
-        eprintln!(
-            "SharedFor = {}",
-            std::mem::size_of::<crate::pipe::SharedFor<H>>()
-        );
-        eprintln!(
-            "Observable<FutureState> cell = {}",
-            std::mem::size_of::<traits_core::Observable<crate::FutureState>>()
-        );
-        eprintln!(
-            "TaskError<Infallible> = {}",
-            std::mem::size_of::<crate::TaskError<std::convert::Infallible>>()
-        );
-        eprintln!(
-            "CancelHandle = {}",
-            std::mem::size_of::<super::CancelHandle>()
-        );
     }
 }

@@ -1,6 +1,6 @@
 //! A pipe: one task's ordered message queue from its worker to its future.
 //!
-//! The worker side ([`PipeSender`]) queues under a per-pipe mutex and, only when the pipe was not
+//! The worker side ([`PipeShared::send`]) queues under a per-pipe mutex and, only when the pipe was not
 //! already scheduled, announces the pipe's key to the router: a burst of messages costs one
 //! announcement. The main side ([`PipeEndpoint`]) takes the whole batch in one lock, then hands
 //! the messages to the future one at a time, so that the event loop can check its condition
@@ -106,6 +106,9 @@ pub(crate) struct PipeShared<M, T, E> {
     queue: Mutex<Queue<M, T, E>>,
     /// Set by the future's cancel; read by the task between units of work.
     pub(crate) cancelled: AtomicBool,
+    /// The pipe's key in the router, announced when a batch starts.
+    key: PipeKey,
+    router: Arc<RouterShared>,
 }
 
 struct Queue<M, T, E> {
@@ -118,8 +121,8 @@ struct Queue<M, T, E> {
 }
 
 impl<M, T, E> PipeShared<M, T, E> {
-    pub(crate) fn new() -> Arc<Self> {
-        Arc::new(PipeShared {
+    pub(crate) fn new(key: PipeKey, router: Arc<RouterShared>) -> Self {
+        PipeShared {
             queue: Mutex::new(Queue {
                 batch: Batch::new(),
                 phase: Phase::Fresh,
@@ -127,7 +130,9 @@ impl<M, T, E> PipeShared<M, T, E> {
                 closed: false,
             }),
             cancelled: AtomicBool::new(false),
-        })
+            key,
+            router,
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Queue<M, T, E>> {
@@ -137,45 +142,18 @@ impl<M, T, E> PipeShared<M, T, E> {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-}
 
-impl<M: Send, T: Send, E: Send> crate::future::CancelFlag for PipeShared<M, T, E> {
-    fn cancel(&self) {
-        self.cancelled
-            .store(true, std::sync::atomic::Ordering::Release);
-    }
-}
-
-/// The worker's end of a pipe.
-pub(crate) struct PipeSender<M, T, E> {
-    key: PipeKey,
-    shared: Arc<PipeShared<M, T, E>>,
-    router: Arc<RouterShared>,
-}
-
-impl<M, T, E> PipeSender<M, T, E> {
-    pub(crate) fn new(
-        key: PipeKey,
-        shared: Arc<PipeShared<M, T, E>>,
-        router: Arc<RouterShared>,
-    ) -> Self {
-        PipeSender {
-            key,
-            shared,
-            router,
-        }
+    /// Tells the task that its future was cancelled.
+    pub(crate) fn cancel(&self) {
+        self.cancelled.store(true, crate::sync::Ordering::Release);
     }
 
-    pub(crate) fn shared(&self) -> &PipeShared<M, T, E> {
-        &self.shared
-    }
-
-    /// Queues `message`; announces the pipe if this starts a new batch. Messages sent after the
-    /// future is done, or out of the protocol's order (after the final one), are discarded with
-    /// a log line (f91).
+    /// The worker's side: queues `message`; announces the pipe if this starts a new batch.
+    /// Messages sent after the future is done, or out of the protocol's order (after the final
+    /// one), are discarded with a log line (f91).
     pub(crate) fn send(&self, message: TaskMessage<M, T, E>) {
         let announce = {
-            let mut queue = self.shared.lock();
+            let mut queue = self.lock();
             let Queue {
                 batch,
                 phase,
@@ -226,9 +204,21 @@ impl<M, T, E> PipeSender<M, T, E> {
     }
 }
 
-impl<M, T, E> MessageSink<M> for PipeSender<M, T, E> {
+impl<M, T, E> MessageSink<M> for PipeShared<M, T, E> {
     fn send_custom(&self, message: M) {
         self.send(TaskMessage::Custom(message));
+    }
+}
+
+/// Whatever allocation holds a pipe's shared state (the task's cell, see `runner.rs`), as the
+/// future's endpoint sees it.
+pub(crate) trait PipeOwner<M, T, E>: Send + Sync {
+    fn pipe(&self) -> &PipeShared<M, T, E>;
+}
+
+impl<M: Send, T: Send, E: Send> PipeOwner<M, T, E> for PipeShared<M, T, E> {
+    fn pipe(&self) -> &PipeShared<M, T, E> {
+        self
     }
 }
 
@@ -256,7 +246,7 @@ pub(crate) trait PipeTarget {
 
 /// The main thread's end of a pipe, kept inside the future it feeds.
 pub(crate) struct PipeEndpoint<H: FutureHandler> {
-    shared: Arc<SharedFor<H>>,
+    owner: Arc<OwnerFor<H>>,
     buffer: RefCell<LocalBatch<H>>,
 }
 
@@ -267,17 +257,17 @@ pub(crate) type Envelope<H> = TaskMessage<
     <H as FutureHandler>::Error,
 >;
 
-/// The shared state of a pipe to a future with handler `H`.
-pub(crate) type SharedFor<H> = PipeShared<
+/// The owner of the shared state of a pipe to a future with handler `H`.
+pub(crate) type OwnerFor<H> = dyn PipeOwner<
     <H as FutureHandler>::Message,
     <H as FutureHandler>::Output,
     <H as FutureHandler>::Error,
 >;
 
 impl<H: FutureHandler> PipeEndpoint<H> {
-    pub(crate) fn new(shared: Arc<SharedFor<H>>) -> Self {
+    pub(crate) fn new(owner: Arc<OwnerFor<H>>) -> Self {
         PipeEndpoint {
-            shared,
+            owner,
             buffer: RefCell::new(Batch::new()),
         }
     }
@@ -285,11 +275,16 @@ impl<H: FutureHandler> PipeEndpoint<H> {
     /// Takes the whole shared batch into the (empty) local buffer: one lock per batch on this
     /// side. The two custom-message vectors swap roles, so a steady stream allocates nothing:
     /// `VecDeque::from` and `Vec::from` of an emptied deque both reuse their allocation.
+    /// The shared state.
+    pub(crate) fn shared(&self) -> &PipeShared<H::Message, H::Output, H::Error> {
+        self.owner.pipe()
+    }
+
     fn refill(&self) {
         let mut buffer = self.buffer.borrow_mut();
         debug_assert!(buffer.is_empty());
         let spare = Vec::from(mem::take(&mut buffer.customs));
-        let mut queue = self.shared.lock();
+        let mut queue = self.owner.pipe().lock();
         queue.scheduled = false;
         buffer.head = queue.batch.head.take();
         buffer.tail = queue.batch.tail.take();
@@ -355,7 +350,7 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
             return;
         };
         {
-            let mut queue = endpoint.shared.lock();
+            let mut queue = endpoint.shared().lock();
             queue.closed = true;
             queue.phase = Phase::Ended;
         }
@@ -375,7 +370,7 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
             return Vec::new();
         };
         let buffer = endpoint.buffer.borrow();
-        let queue = endpoint.shared.lock();
+        let queue = endpoint.shared().lock();
         let mut inputs = Vec::new();
         for (head, customs, tail) in [
             (
@@ -415,6 +410,21 @@ mod tests {
     use crate::router::{Router, Step};
     use crate::state::FutureState;
 
+    type CallPipe = PipeShared<std::convert::Infallible, u8, std::convert::Infallible>;
+
+    /// A call future fed by a pipe that the test writes to.
+    fn call_future(router: &Router) -> (CallFuture<u8>, Arc<CallPipe>) {
+        let mut made = None;
+        router.insert(|key| {
+            let shared = Arc::new(PipeShared::new(key, Arc::clone(router.shared())));
+            let future = crate::TaskFuture::with_pipe(CallHandler::default(), shared.clone());
+            let target = future.pipe_target();
+            made = Some((future, shared));
+            target
+        });
+        made.expect("insert calls its closure")
+    }
+
     /// Dispatches everything pending; returns how many messages were delivered.
     fn drain(router: &Router) -> usize {
         let mut delivered = 0;
@@ -427,11 +437,7 @@ mod tests {
     #[test]
     fn f91_messages_sent_after_the_pipe_closed_are_discarded() {
         let router = Router::new(None);
-        let shared = PipeShared::new();
-        let future: CallFuture<u8> =
-            crate::TaskFuture::with_pipe(CallHandler::default(), Arc::clone(&shared));
-        let key = router.insert(|_| future.pipe_target());
-        let sender = PipeSender::new(key, Arc::clone(&shared), Arc::clone(router.shared()));
+        let (future, sender) = call_future(&router);
 
         sender.send(TaskMessage::Started);
         sender.send(TaskMessage::Returned(1));
@@ -441,7 +447,7 @@ mod tests {
 
         // A late message (a buggy task type) is neither queued nor announced nor delivered.
         sender.send(TaskMessage::Returned(2));
-        assert!(shared.lock().batch.tail.is_none());
+        assert!(sender.lock().batch.tail.is_none());
         assert_eq!(drain(&router), 0);
         assert_eq!(future.result(), Ok(&1));
         assert_eq!(future.state().get(), FutureState::Completed);
@@ -450,11 +456,7 @@ mod tests {
     #[test]
     fn f91_messages_already_buffered_behind_the_final_one_are_discarded() {
         let router = Router::new(None);
-        let shared = PipeShared::new();
-        let future: CallFuture<u8> =
-            crate::TaskFuture::with_pipe(CallHandler::default(), Arc::clone(&shared));
-        let key = router.insert(|_| future.pipe_target());
-        let sender = PipeSender::new(key, Arc::clone(&shared), Arc::clone(router.shared()));
+        let (future, sender) = call_future(&router);
 
         // All in one batch: the messages after the final one never reach the future.
         sender.send(TaskMessage::Started);

@@ -9,6 +9,8 @@ use std::thread::{self, JoinHandle};
 use crossbeam_channel::{Receiver, Sender};
 use thiserror::Error;
 
+use crate::runner::QueuedTask;
+
 /// A unit of work for a pool: run it once on some worker thread.
 pub type Job = Box<dyn FnOnce() + Send + 'static>;
 
@@ -69,10 +71,26 @@ pub trait WorkerPool: Send + Sync {
 pub struct ThreadPool {
     size: usize,
     name: String,
-    sender: Mutex<Option<Sender<Job>>>,
-    receiver: Receiver<Job>,
+    sender: Mutex<Option<Sender<Work>>>,
+    receiver: Receiver<Work>,
     threads: Mutex<Vec<JoinHandle<()>>>,
     started: AtomicUsize,
+}
+
+/// What the built-in pool's queue carries: any job, or an executor's task without the boxing
+/// (the executor's fast path: the task's cell is already an allocation of its own).
+enum Work {
+    Job(Job),
+    Task(QueuedTask),
+}
+
+impl Work {
+    fn run(self) {
+        match self {
+            Work::Job(job) => job(),
+            Work::Task(task) => task.run(),
+        }
+    }
 }
 
 static POOL_IDS: AtomicUsize = AtomicUsize::new(0);
@@ -146,9 +164,9 @@ impl ThreadPool {
         let spawned = thread::Builder::new()
             .name(format!("{}-w{index}", self.name))
             .spawn(move || {
-                for job in receiver.iter() {
+                for work in receiver.iter() {
                     // Tasks catch their own panics; this protects the thread from other jobs.
-                    let _ = panic::catch_unwind(AssertUnwindSafe(job));
+                    let _ = panic::catch_unwind(AssertUnwindSafe(|| work.run()));
                 }
             });
         match spawned {
@@ -161,17 +179,28 @@ impl ThreadPool {
     }
 }
 
-impl WorkerPool for ThreadPool {
-    fn execute(&self, job: Job) -> Result<(), PoolClosed> {
+impl ThreadPool {
+    /// Queues an executor's task (dropped, and so ended, if the pool is shut down).
+    pub(crate) fn execute_task(&self, task: QueuedTask) -> Result<(), PoolClosed> {
+        self.queue(Work::Task(task))
+    }
+
+    fn queue(&self, work: Work) -> Result<(), PoolClosed> {
         {
             let sender = self.sender.lock().unwrap_or_else(|p| p.into_inner());
             let sender = sender.as_ref().ok_or(PoolClosed)?;
-            sender.send(job).map_err(|_| PoolClosed)?;
+            sender.send(work).map_err(|_| PoolClosed)?;
         }
         if self.started.load(Ordering::Acquire) < self.size {
             self.start_thread();
         }
         Ok(())
+    }
+}
+
+impl WorkerPool for ThreadPool {
+    fn execute(&self, job: Job) -> Result<(), PoolClosed> {
+        self.queue(Work::Job(job))
     }
 }
 

@@ -9,34 +9,62 @@ use std::panic::{self, AssertUnwindSafe};
 
 use crate::error::TaskError;
 use crate::message::TaskMessage;
-use crate::pipe::PipeSender;
-use crate::sync::Ordering;
+use crate::pipe::{PipeOwner, PipeShared};
+use crate::sync::{Arc, Mutex, Ordering};
 use crate::task::{BackgroundTask, TaskContext};
 
-type Sender<T> = PipeSender<
+type PipeFor<T> = PipeShared<
     <T as BackgroundTask>::Message,
     <T as BackgroundTask>::Output,
     <T as BackgroundTask>::Error,
 >;
 
-/// A task waiting for a worker, with the pipe to its future.
-pub(crate) struct TaskRunner<T: BackgroundTask> {
-    task: Option<(T, Sender<T>)>,
+/// One allocation per task for everything the worker and the future share: the pipe, and the
+/// task until a worker takes it. The future's endpoint and the pool's queue hold the same `Arc`
+/// (as two different trait objects), so submitting costs no separate job allocation on the
+/// built-in pool.
+pub(crate) struct TaskCell<T: BackgroundTask> {
+    pipe: PipeFor<T>,
+    task: Mutex<Option<T>>,
 }
 
-impl<T: BackgroundTask> TaskRunner<T> {
-    pub(crate) fn new(task: T, sender: Sender<T>) -> Self {
-        TaskRunner {
-            task: Some((task, sender)),
+impl<T: BackgroundTask> TaskCell<T> {
+    pub(crate) fn new(task: T, pipe: PipeFor<T>) -> Self {
+        TaskCell {
+            pipe,
+            task: Mutex::new(Some(task)),
         }
     }
 
-    /// Runs the task on the current (worker) thread.
-    pub(crate) fn run(mut self) {
-        let Some((task, sender)) = self.task.take() else {
+    fn take_task(&self) -> Option<T> {
+        self.task
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+    }
+}
+
+impl<T: BackgroundTask> PipeOwner<T::Message, T::Output, T::Error> for TaskCell<T> {
+    fn pipe(&self) -> &PipeFor<T> {
+        &self.pipe
+    }
+}
+
+/// A task cell as the pool's queue holds it, whatever the task's type.
+pub(crate) trait Runnable: Send + Sync {
+    /// Runs the task on the current (worker) thread, if it has not been taken yet.
+    fn run(&self);
+    /// The pool dropped the task without running it: end its future anyway.
+    fn abandon(&self);
+}
+
+impl<T: BackgroundTask> Runnable for TaskCell<T> {
+    fn run(&self) {
+        let Some(task) = self.take_task() else {
             return;
         };
-        let cancelled = &sender.shared().cancelled;
+        let sender = &self.pipe;
+        let cancelled = &sender.cancelled;
         if cancelled.load(Ordering::Acquire) {
             drop(task);
             sender.send(TaskMessage::Abandoned);
@@ -44,7 +72,7 @@ impl<T: BackgroundTask> TaskRunner<T> {
         }
         sender.send(TaskMessage::Started);
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-            let context = TaskContext::new(&sender, cancelled);
+            let context = TaskContext::new(sender, cancelled);
             task.run(&context)
         }));
         let message = match outcome {
@@ -54,19 +82,47 @@ impl<T: BackgroundTask> TaskRunner<T> {
         };
         sender.send(message);
     }
+
+    fn abandon(&self) {
+        let Some(task) = self.take_task() else {
+            return;
+        };
+        drop(task);
+        let sender = &self.pipe;
+        if sender.cancelled.load(Ordering::Acquire) {
+            sender.send(TaskMessage::Abandoned);
+        } else {
+            sender.send(TaskMessage::Started);
+            sender.send(TaskMessage::Failed(TaskError::Dropped));
+        }
+    }
 }
 
-impl<T: BackgroundTask> Drop for TaskRunner<T> {
+/// A task waiting for a worker: run it once with [`run`](Self::run). Dropped unrun (a pool
+/// that discards its queue), it still ends its future: `A` if it was cancelled, `S` then
+/// `X(Dropped)` otherwise, so that no future waits forever and a stopping executor can stop.
+pub(crate) struct QueuedTask {
+    cell: Option<Arc<dyn Runnable>>,
+}
+
+impl QueuedTask {
+    pub(crate) fn new(cell: Arc<dyn Runnable>) -> Self {
+        QueuedTask { cell: Some(cell) }
+    }
+
+    /// Runs the task on the current (worker) thread.
+    pub(crate) fn run(mut self) {
+        if let Some(cell) = self.cell.take() {
+            cell.run();
+        }
+    }
+}
+
+impl Drop for QueuedTask {
     fn drop(&mut self) {
-        // Only reached with a task when the pool dropped the job without running it.
-        if let Some((task, sender)) = self.task.take() {
-            drop(task);
-            if sender.shared().cancelled.load(Ordering::Acquire) {
-                sender.send(TaskMessage::Abandoned);
-            } else {
-                sender.send(TaskMessage::Started);
-                sender.send(TaskMessage::Failed(TaskError::Dropped));
-            }
+        // Only reached with a cell when the task was dropped without running.
+        if let Some(cell) = self.cell.take() {
+            cell.abandon();
         }
     }
 }
