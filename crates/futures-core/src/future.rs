@@ -8,7 +8,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use traits_core::{Dependency, DependentHandle, Derived, Observable, ObserverGuard, Recompute};
+use traits_core::{Dependency, DependentHandle, Derived, Observable, Recompute};
 
 use crate::error::{NotAvailable, ProtocolViolation, TaskError};
 use crate::machine::{self, Effect, Input, MachineState};
@@ -92,9 +92,11 @@ pub(crate) struct Inner<H: FutureHandler> {
     cancellable: OnceCell<Derived<bool>>,
     done: OnceCell<Derived<bool>>,
     /// The future's registration as a dependent of `state`, made with the first projection.
-    projections: OnceCell<ObserverGuard>,
-    result: OnceCell<H::Output>,
-    error: OnceCell<TaskError<H::Error>>,
+    /// (It needs no guard: the future owns `state`, and a dependent that is gone is dropped
+    /// from the list at the next change.)
+    projections: Cell<bool>,
+    /// The task's return value or error, set by the final message.
+    outcome: OnceCell<Result<H::Output, TaskError<H::Error>>>,
     /// Tells the background task it was cancelled; released once the future is done (a12).
     cancel: RefCell<Option<CancelHandle>>,
     /// The main-thread end of the pipe from the task, for futures made by an executor (kept in
@@ -148,9 +150,8 @@ impl<H: FutureHandler> TaskFuture<H> {
                 state: Observable::new(FutureState::Waiting),
                 cancellable: OnceCell::new(),
                 done: OnceCell::new(),
-                projections: OnceCell::new(),
-                result: OnceCell::new(),
-                error: OnceCell::new(),
+                projections: Cell::new(false),
+                outcome: OnceCell::new(),
                 cancel: RefCell::new(Some(cancel)),
                 endpoint,
                 handler,
@@ -206,11 +207,12 @@ impl<H: FutureHandler> TaskFuture<H> {
         f: fn(FutureState) -> bool,
     ) -> &'a Derived<bool> {
         cell.get_or_init(|| {
-            self.inner.projections.get_or_init(|| {
+            if !self.inner.projections.replace(true) {
                 self.inner
                     .state
                     .add_dependent(DependentHandle::new(&self.inner))
-            });
+                    .detach();
+            }
             let state = self.inner.state.clone();
             Derived::new(&[], move || f(state.get()))
         })
@@ -259,11 +261,10 @@ impl<H: FutureHandler> TaskFuture<H> {
     /// ```
     pub fn result(&self) -> Result<&H::Output, NotAvailable> {
         match self.inner.state.get() {
-            FutureState::Completed => self
-                .inner
-                .result
-                .get()
-                .ok_or(NotAvailable::NoResult(FutureState::Completed)),
+            FutureState::Completed => match self.inner.outcome.get() {
+                Some(Ok(value)) => Ok(value),
+                _ => Err(NotAvailable::NoResult(FutureState::Completed)),
+            },
             state => Err(NotAvailable::NoResult(state)),
         }
     }
@@ -280,11 +281,10 @@ impl<H: FutureHandler> TaskFuture<H> {
     /// ```
     pub fn error(&self) -> Result<&TaskError<H::Error>, NotAvailable> {
         match self.inner.state.get() {
-            FutureState::Failed => self
-                .inner
-                .error
-                .get()
-                .ok_or(NotAvailable::NoError(FutureState::Failed)),
+            FutureState::Failed => match self.inner.outcome.get() {
+                Some(Err(error)) => Ok(error),
+                _ => Err(NotAvailable::NoError(FutureState::Failed)),
+            },
             state => Err(NotAvailable::NoError(state)),
         }
     }
@@ -338,11 +338,11 @@ impl<H: FutureHandler> Inner<H> {
                 return Ok(());
             }
             (TaskMessage::Returned(value), Effect::Deliver) => {
-                let _ = self.result.set(value);
+                let _ = self.outcome.set(Ok(value));
                 None
             }
             (TaskMessage::Failed(error), Effect::Deliver) => {
-                let _ = self.error.set(error);
+                let _ = self.outcome.set(Err(error));
                 None
             }
             // Started, Abandoned, and payloads that arrive after a cancel (a15).

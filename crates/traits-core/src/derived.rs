@@ -1,6 +1,5 @@
 //! [`Derived`]: a read-only property computed from other observables.
 
-use std::cell::RefCell;
 use std::fmt;
 use std::rc::{Rc, Weak};
 
@@ -100,7 +99,8 @@ struct NodeImpl<U, F> {
     cache: ValueCell<U>,
     compute: F,
     /// Kept only to unregister from the sources when the property is dropped.
-    sources: RefCell<SourceGuards>,
+    #[allow(dead_code)]
+    sources: SourceGuards,
 }
 
 /// The registrations with the sources; the common single source needs no vector.
@@ -155,20 +155,24 @@ impl<U: Clone + PartialEq + 'static> Derived<U> {
     /// assert_eq!(area.get(), 9);
     /// ```
     pub fn new(sources: &[&dyn Dependency], compute: impl Fn() -> U + 'static) -> Self {
-        let node = Rc::new(NodeImpl {
-            cache: ValueCell::new(compute()),
-            compute,
-            sources: RefCell::new(SourceGuards::None),
+        let cache = ValueCell::new(compute());
+        // Registered while the node is being built: a source only upgrades its weak handle
+        // when it changes, which cannot happen during this call.
+        let node = Rc::new_cyclic(|weak: &Weak<NodeImpl<U, _>>| {
+            let weak: Weak<dyn Recompute> = weak.clone();
+            let register =
+                |source: &&dyn Dependency| source.add_dependent(DependentHandle(weak.clone()));
+            let sources = match sources {
+                [] => SourceGuards::None,
+                [source] => SourceGuards::One(register(source)),
+                sources => SourceGuards::Many(sources.iter().map(register).collect()),
+            };
+            NodeImpl {
+                cache,
+                compute,
+                sources,
+            }
         });
-        let weak = Rc::downgrade(&node);
-        let register =
-            |source: &&dyn Dependency| source.add_dependent(DependentHandle(weak.clone()));
-        let guards = match sources {
-            [] => SourceGuards::None,
-            [source] => SourceGuards::One(register(source)),
-            sources => SourceGuards::Many(sources.iter().map(register).collect()),
-        };
-        *node.sources.borrow_mut() = guards;
         Derived { node }
     }
 

@@ -17,7 +17,7 @@
 //! somebody observes it); guards reach it through a `Weak<dyn Unobserve>` to the owner.
 
 use std::any::Any;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::{Rc, Weak};
@@ -92,52 +92,90 @@ struct Slot<A> {
     entry: Option<Entry<A>>,
 }
 
-/// Registrations in registration order (hence sorted by key). The first lives inline, the
-/// rest in a vector: most observables have at most one observer or dependent, and then
-/// observing them allocates nothing here.
-struct Slots<A> {
-    first: Option<Slot<A>>,
+/// What most observables never need, allocated on first need: room for a second registration,
+/// and the queue of payloads emitted during a notification.
+struct Overflow<A> {
     rest: Vec<Slot<A>>,
+    pending: VecDeque<A>,
 }
 
-impl<A> Slots<A> {
-    fn len(&self) -> usize {
-        usize::from(self.first.is_some()) + self.rest.len()
+/// Registrations in registration order (hence sorted by key): the first inline, the rest in the
+/// overflow. Most observables have at most one observer or dependent, and never emit during
+/// their own notification: they cost this struct and no allocation.
+struct Table<A> {
+    first: Option<Slot<A>>,
+    overflow: Option<Box<Overflow<A>>>,
+    /// The key of the next registration.
+    next_key: u64,
+    /// A notification is running: emissions are queued, removals leave tombstones.
+    notifying: bool,
+    /// Tombstones were left while notifying; compact when the notification ends.
+    dirty: bool,
+}
+
+impl<A> Table<A> {
+    fn rest(&self) -> &[Slot<A>] {
+        self.overflow.as_ref().map_or(&[], |o| &o.rest)
+    }
+
+    fn overflow(&mut self) -> &mut Overflow<A> {
+        self.overflow.get_or_insert_with(|| {
+            Box::new(Overflow {
+                rest: Vec::new(),
+                pending: VecDeque::new(),
+            })
+        })
+    }
+
+    /// Number of slots, tombstones included.
+    fn slot_count(&self) -> usize {
+        usize::from(self.first.is_some()) + self.rest().len()
+    }
+
+    fn live(&self) -> usize {
+        self.first
+            .iter()
+            .chain(self.rest())
+            .filter(|slot| slot.entry.is_some())
+            .count()
     }
 
     fn get(&self, index: usize) -> Option<&Slot<A>> {
         match index {
             0 => self.first.as_ref(),
-            _ => self.rest.get(index - 1),
+            _ => self.rest().get(index - 1),
         }
     }
 
     fn get_mut(&mut self, index: usize) -> Option<&mut Slot<A>> {
         match index {
             0 => self.first.as_mut(),
-            _ => self.rest.get_mut(index - 1),
+            _ => self
+                .overflow
+                .as_mut()
+                .and_then(|o| o.rest.get_mut(index - 1)),
         }
     }
 
     fn push(&mut self, slot: Slot<A>) {
         if self.first.is_none() {
-            debug_assert!(self.rest.is_empty());
             self.first = Some(slot);
             return;
         }
-        if self.rest.len() == self.rest.capacity() {
+        let rest = &mut self.overflow().rest;
+        if rest.len() == rest.capacity() {
             // Grow 1, 2, 4, … rather than from 4: short lists are the common case.
-            let more = self.rest.len().max(1);
-            self.rest.reserve_exact(more);
+            let more = rest.len().max(1);
+            rest.reserve_exact(more);
         }
-        self.rest.push(slot);
+        rest.push(slot);
     }
 
     fn position(&self, key: ObserverKey) -> Option<usize> {
         match &self.first {
             Some(first) if first.key == key => Some(0),
             Some(_) => self
-                .rest
+                .rest()
                 .binary_search_by_key(&key, |slot| slot.key)
                 .ok()
                 .map(|i| i + 1),
@@ -146,42 +184,32 @@ impl<A> Slots<A> {
     }
 
     /// Removes the slot at `index`, keeping the order of the others.
-    fn remove(&mut self, index: usize) -> Slot<A> {
+    fn remove(&mut self, index: usize) -> Option<Slot<A>> {
         if index > 0 {
-            return self.rest.remove(index - 1);
+            let rest = &mut self.overflow.as_mut()?.rest;
+            return (index - 1 < rest.len()).then(|| rest.remove(index - 1));
         }
-        let next = if self.rest.is_empty() {
-            None
-        } else {
-            Some(self.rest.remove(0))
+        let next = match &mut self.overflow {
+            Some(overflow) if !overflow.rest.is_empty() => Some(overflow.rest.remove(0)),
+            _ => None,
         };
-        std::mem::replace(&mut self.first, next).expect("index 0 exists")
+        std::mem::replace(&mut self.first, next)
     }
 
     /// Drops the tombstones, keeping the order of the others.
     fn compact(&mut self) {
-        self.rest.retain(|slot| slot.entry.is_some());
+        if let Some(overflow) = &mut self.overflow {
+            overflow.rest.retain(|slot| slot.entry.is_some());
+        }
         if self.first.as_ref().is_some_and(|slot| slot.entry.is_none()) {
             self.remove(0);
         }
     }
 }
 
-struct Table<A> {
-    slots: Slots<A>,
-    /// The key of the next registration.
-    next_key: u64,
-    /// Live registrations (slots that are not tombstones).
-    live: usize,
-    /// Tombstones were left while notifying; compact when the notification ends.
-    dirty: bool,
-}
-
 /// Callbacks of one observable thing, with the payload queue that makes re-entrant emission ordered.
 pub(crate) struct ObserverList<A> {
     table: RefCell<Table<A>>,
-    pending: RefCell<VecDeque<A>>,
-    notifying: Cell<bool>,
 }
 
 type PanicPayload = Box<dyn Any + Send>;
@@ -190,16 +218,12 @@ impl<A: 'static> ObserverList<A> {
     pub(crate) fn new() -> Self {
         ObserverList {
             table: RefCell::new(Table {
-                slots: Slots {
-                    first: None,
-                    rest: Vec::new(),
-                },
+                first: None,
+                overflow: None,
                 next_key: 0,
-                live: 0,
+                notifying: false,
                 dirty: false,
             }),
-            pending: RefCell::new(VecDeque::new()),
-            notifying: Cell::new(false),
         }
     }
 
@@ -226,12 +250,11 @@ impl<A: 'static> ObserverList<A> {
         let mut table = self.table.borrow_mut();
         let key = ObserverKey(table.next_key);
         table.next_key += 1;
-        table.slots.push(Slot {
+        table.push(Slot {
             key,
             tier,
             entry: Some(entry),
         });
-        table.live += 1;
         ObserverGuard {
             list: Some(owner),
             key,
@@ -240,31 +263,44 @@ impl<A: 'static> ObserverList<A> {
 
     /// True when no callback of either tier is registered: emitting would do nothing.
     pub(crate) fn is_empty(&self) -> bool {
-        self.table.borrow().live == 0
+        let table = self.table.borrow();
+        table.first.is_none() || table.live() == 0
     }
 
     /// Number of registered callbacks in both tiers.
     pub(crate) fn len(&self) -> usize {
-        self.table.borrow().live
+        self.table.borrow().live()
     }
 
     /// Delivers `payload` to every callback, or queues it if a notification is already running.
     pub(crate) fn emit(&self, payload: A) {
-        if self.notifying.replace(true) {
-            // The running notification delivers it, in order.
-            self.pending.borrow_mut().push_back(payload);
-            return;
+        {
+            let mut table = self.table.borrow_mut();
+            if table.notifying {
+                // The running notification delivers it, in order.
+                table.overflow().pending.push_back(payload);
+                return;
+            }
+            table.notifying = true;
         }
         let mut first_panic: Option<PanicPayload> = None;
         self.deliver(&payload, &mut first_panic);
         drop(payload);
         loop {
-            let next = self.pending.borrow_mut().pop_front();
+            let next = {
+                let mut table = self.table.borrow_mut();
+                table.overflow.as_mut().and_then(|o| o.pending.pop_front())
+            };
             let Some(payload) = next else { break };
             self.deliver(&payload, &mut first_panic);
         }
-        self.notifying.set(false);
-        self.compact();
+        {
+            let mut table = self.table.borrow_mut();
+            table.notifying = false;
+            if std::mem::take(&mut table.dirty) {
+                table.compact();
+            }
+        }
         if let Some(panic) = first_panic {
             panic::resume_unwind(panic);
         }
@@ -273,12 +309,12 @@ impl<A: 'static> ObserverList<A> {
     fn deliver(&self, payload: &A, first_panic: &mut Option<PanicPayload>) {
         // Only callbacks registered before this payload's delivery started are called; indices
         // stay valid because removal during a notification only leaves a tombstone.
-        let count = self.table.borrow().slots.len();
+        let count = self.table.borrow().slot_count();
         for tier in [Tier::Observer, Tier::Dependent] {
             for index in 0..count {
                 let entry = {
                     let table = self.table.borrow();
-                    let Some(slot) = table.slots.get(index) else {
+                    let Some(slot) = table.get(index) else {
                         continue;
                     };
                     if slot.tier != tier {
@@ -311,32 +347,22 @@ impl<A: 'static> ObserverList<A> {
     pub(crate) fn remove(&self, key: ObserverKey) {
         let removed = {
             let mut table = self.table.borrow_mut();
-            let Some(index) = table.slots.position(key) else {
+            let Some(index) = table.position(key) else {
                 return;
             };
-            if self.notifying.get() {
-                let entry = table.slots.get_mut(index).and_then(|slot| slot.entry.take());
+            if table.notifying {
+                let entry = table.get_mut(index).and_then(|slot| slot.entry.take());
                 if entry.is_some() {
-                    table.live -= 1;
                     table.dirty = true;
                 }
                 entry
             } else {
-                table.live -= 1;
-                table.slots.remove(index).entry
+                table.remove(index).and_then(|slot| slot.entry)
             }
         };
         // The callback (and whatever it captured) is dropped outside the borrow: its `Drop`
         // may touch this list again.
         drop(removed);
-    }
-
-    fn compact(&self) {
-        let mut table = self.table.borrow_mut();
-        if table.dirty {
-            table.slots.compact();
-            table.dirty = false;
-        }
     }
 }
 
