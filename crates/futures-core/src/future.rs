@@ -4,16 +4,16 @@
 use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt;
 use std::ops::Deref;
-use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use traits_core::{Dependency, DependentHandle, Derived, Observable, Recompute};
+use traits_core::{ObserverKey, Unobserve};
 
 use crate::error::{NotAvailable, ProtocolViolation, TaskError};
 use crate::machine::{self, Effect, Input, MachineState};
 use crate::message::TaskMessage;
 use crate::pipe::{Envelope, OwnerFor, PipeEndpoint, PipeTarget};
+use crate::property::{FutureProperty, Status, StatusOwner};
 use crate::state::FutureState;
 
 /// The main-thread half of a task type: how its future reacts to the task's custom messages.
@@ -66,11 +66,11 @@ enum CancelHandle {
 
 /// A future: the main-thread view of one background task.
 ///
-/// Its [`state`](Self::state) is an observable that changes only on the main thread, when the
-/// event loop dispatches the task's messages or when [`cancel`](Self::cancel) is called;
-/// [`cancellable`](Self::cancellable) and [`done`](Self::done) are derived from it and always
-/// agree with it, even inside an observer of `state`. Within one transition, observers are
-/// notified in the order state, cancellable, done.
+/// Its [`state`](Self::state) is an observable property that changes only on the main thread,
+/// when the event loop dispatches the task's messages or when [`cancel`](Self::cancel) is
+/// called; [`cancellable`](Self::cancellable) and [`done`](Self::done) are projections of it and
+/// always agree with it, even inside an observer of `state`. Within one transition, observers
+/// are notified in the order state, cancellable, done (see [`FutureProperty`]).
 ///
 /// `TaskFuture` is a cheap handle ([`Clone`]) and a main-thread object (`!Send`). It
 /// dereferences to its [`FutureHandler`], so a custom future's own events are reached directly
@@ -84,17 +84,8 @@ pub struct TaskFuture<H: FutureHandler> {
 
 pub(crate) struct Inner<H: FutureHandler> {
     machine: Cell<MachineState>,
-    state: Observable<FutureState>,
-    /// `cancellable` and `done`, each created on first use (a future nobody asks about costs no
-    /// derived property). They do not register with `state` themselves: the future does, once
-    /// (`projections`), and recomputes them in the order a02 wants, cancellable then done,
-    /// whichever was created first.
-    cancellable: OnceCell<Derived<bool>>,
-    done: OnceCell<Derived<bool>>,
-    /// The future's registration as a dependent of `state`, made with the first projection.
-    /// (It needs no guard: the future owns `state`, and a dependent that is gone is dropped
-    /// from the list at the next change.)
-    projections: Cell<bool>,
+    /// The public state and the observers of `state`, `cancellable` and `done`.
+    status: Status,
     /// The task's return value or error, set by the final message.
     outcome: OnceCell<Result<H::Output, TaskError<H::Error>>>,
     /// Tells the background task it was cancelled; released once the future is done (a12).
@@ -147,10 +138,7 @@ impl<H: FutureHandler> TaskFuture<H> {
         TaskFuture {
             inner: Rc::new(Inner {
                 machine: Cell::new(MachineState::Waiting),
-                state: Observable::new(FutureState::Waiting),
-                cancellable: OnceCell::new(),
-                done: OnceCell::new(),
-                projections: Cell::new(false),
+                status: Status::new(FutureState::Waiting),
                 outcome: OnceCell::new(),
                 cancel: RefCell::new(Some(cancel)),
                 endpoint,
@@ -167,8 +155,8 @@ impl<H: FutureHandler> TaskFuture<H> {
     /// let _guard = future.state().observe(|old, new| println!("{old} -> {new}"));
     /// assert_eq!(future.state().get(), FutureState::Waiting);
     /// ```
-    pub fn state(&self) -> &Observable<FutureState> {
-        &self.inner.state
+    pub fn state(&self) -> FutureProperty<FutureState> {
+        FutureProperty::state(self.status_owner())
     }
 
     /// Whether [`cancel`](Self::cancel) would have an effect: true while Waiting or Executing.
@@ -180,8 +168,8 @@ impl<H: FutureHandler> TaskFuture<H> {
     /// future.cancel();
     /// assert!(!future.cancellable().get());
     /// ```
-    pub fn cancellable(&self) -> &Derived<bool> {
-        self.projection(&self.inner.cancellable, FutureState::is_cancellable)
+    pub fn cancellable(&self) -> FutureProperty<bool> {
+        FutureProperty::cancellable(self.status_owner())
     }
 
     /// Whether the future has reached a final state: Completed, Failed or Cancelled.
@@ -195,27 +183,12 @@ impl<H: FutureHandler> TaskFuture<H> {
     /// assert!(future.done().get());
     /// # Ok::<(), traits_futures::ProtocolViolation>(())
     /// ```
-    pub fn done(&self) -> &Derived<bool> {
-        self.projection(&self.inner.done, FutureState::is_done)
+    pub fn done(&self) -> FutureProperty<bool> {
+        FutureProperty::done(self.status_owner())
     }
 
-    /// `cell`'s property of the state, created (and the future registered as a dependent of
-    /// `state`, if it was not yet) on first use.
-    fn projection<'a>(
-        &'a self,
-        cell: &'a OnceCell<Derived<bool>>,
-        f: fn(FutureState) -> bool,
-    ) -> &'a Derived<bool> {
-        cell.get_or_init(|| {
-            if !self.inner.projections.replace(true) {
-                self.inner
-                    .state
-                    .add_dependent(DependentHandle::new(&self.inner))
-                    .detach();
-            }
-            let state = self.inner.state.clone();
-            Derived::new(&[], move || f(state.get()))
-        })
+    fn status_owner(&self) -> Rc<dyn StatusOwner> {
+        Rc::clone(&self.inner) as Rc<dyn StatusOwner>
     }
 
     /// Requests cancellation. Returns `true` and moves to `Cancelling` at once if the future was
@@ -260,7 +233,7 @@ impl<H: FutureHandler> TaskFuture<H> {
     /// # Ok::<(), traits_futures::ProtocolViolation>(())
     /// ```
     pub fn result(&self) -> Result<&H::Output, NotAvailable> {
-        match self.inner.state.get() {
+        match self.inner.status.get() {
             FutureState::Completed => match self.inner.outcome.get() {
                 Some(Ok(value)) => Ok(value),
                 _ => Err(NotAvailable::NoResult(FutureState::Completed)),
@@ -280,7 +253,7 @@ impl<H: FutureHandler> TaskFuture<H> {
     /// # Ok::<(), traits_futures::ProtocolViolation>(())
     /// ```
     pub fn error(&self) -> Result<&TaskError<H::Error>, NotAvailable> {
-        match self.inner.state.get() {
+        match self.inner.status.get() {
             FutureState::Failed => match self.inner.outcome.get() {
                 Some(Err(error)) => Ok(error),
                 _ => Err(NotAvailable::NoError(FutureState::Failed)),
@@ -365,14 +338,14 @@ impl<H: FutureHandler> Inner<H> {
     }
 
     /// Moves to `next`: internal state first, then release the cancel handle if done, then the
-    /// observable (whose notification runs observers of state, then cancellable, then done).
+    /// public status (whose notification runs observers of state, then cancellable, then done).
     fn apply(&self, next: MachineState) {
         self.machine.set(next);
         let public = next.public();
         if public.is_done() {
             drop(self.cancel.borrow_mut().take());
         }
-        self.state.set(public);
+        self.status.set(public);
     }
 
     /// Done, read from the internal state (cheaper than the observable, for the router).
@@ -385,22 +358,15 @@ impl<H: FutureHandler> Inner<H> {
     }
 }
 
-/// Keeps `cancellable` and `done` up to date, in that order, after every observer of `state`.
-impl<H: FutureHandler> Recompute for Inner<H> {
-    fn source_changed(&self) {
-        // A panicking observer of `cancellable` must not leave `done` stale (g101).
-        let mut first_panic = None;
-        for projection in [&self.cancellable, &self.done] {
-            if let Some(derived) = projection.get() {
-                let recomputed = panic::catch_unwind(AssertUnwindSafe(|| derived.recompute()));
-                if let Err(payload) = recomputed {
-                    first_panic.get_or_insert(payload);
-                }
-            }
-        }
-        if let Some(payload) = first_panic {
-            panic::resume_unwind(payload);
-        }
+impl<H: FutureHandler> StatusOwner for Inner<H> {
+    fn status(&self) -> &Status {
+        &self.status
+    }
+}
+
+impl<H: FutureHandler> Unobserve for Inner<H> {
+    fn unobserve(&self, key: ObserverKey) {
+        self.status.unobserve(key);
     }
 }
 
@@ -414,7 +380,7 @@ impl<H: FutureHandler> Deref for TaskFuture<H> {
 impl<H: FutureHandler> fmt::Debug for TaskFuture<H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TaskFuture")
-            .field("state", &self.inner.state.get())
+            .field("state", &self.inner.status.get())
             .finish_non_exhaustive()
     }
 }

@@ -61,6 +61,7 @@ mod message;
 mod pipe;
 mod pool;
 mod progress;
+mod property;
 mod router;
 mod runner;
 mod state;
@@ -90,6 +91,7 @@ pub use pool::{Job, PoolClosed, ThreadPool, WorkerPool};
 pub use progress::{
     submit_progress, submit_try_progress, ProgressFuture, ProgressHandler, ProgressReporter,
 };
+pub use property::FutureProperty;
 pub use state::{ExecutorState, FutureState};
 pub use task::{BackgroundTask, TaskContext, TaskSpec};
 

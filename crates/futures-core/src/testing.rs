@@ -15,6 +15,8 @@ use std::time::Duration;
 
 use traits_core::{Derived, Event, Observable, ObserverGuard};
 
+use crate::property::FutureProperty;
+
 /// A generous timeout for tests: long enough for a loaded CI machine, short enough to fail.
 pub const TEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -36,8 +38,54 @@ pub struct Recorder<T> {
     _guard: ObserverGuard,
 }
 
+/// Anything whose value a [`Recorder`] can follow: an [`Observable`], a [`Derived`] property,
+/// or a future's [`FutureProperty`] (by reference or by value).
+pub trait Watchable<T> {
+    /// The current value.
+    fn current(&self) -> T;
+    /// Registers `observer` for every later change.
+    fn watch(&self, observer: impl Fn(&T, &T) + 'static) -> ObserverGuard;
+}
+
+impl<T: Clone + PartialEq + 'static> Watchable<T> for &Observable<T> {
+    fn current(&self) -> T {
+        self.get()
+    }
+    fn watch(&self, observer: impl Fn(&T, &T) + 'static) -> ObserverGuard {
+        self.observe(observer)
+    }
+}
+
+impl<T: Clone + PartialEq + 'static> Watchable<T> for &Derived<T> {
+    fn current(&self) -> T {
+        self.get()
+    }
+    fn watch(&self, observer: impl Fn(&T, &T) + 'static) -> ObserverGuard {
+        self.observe(observer)
+    }
+}
+
+impl<T: Copy + PartialEq + 'static> Watchable<T> for FutureProperty<T> {
+    fn current(&self) -> T {
+        self.get()
+    }
+    fn watch(&self, observer: impl Fn(&T, &T) + 'static) -> ObserverGuard {
+        self.observe(observer)
+    }
+}
+
+impl<T: Copy + PartialEq + 'static> Watchable<T> for &FutureProperty<T> {
+    fn current(&self) -> T {
+        self.get()
+    }
+    fn watch(&self, observer: impl Fn(&T, &T) + 'static) -> ObserverGuard {
+        self.observe(observer)
+    }
+}
+
 impl<T: Clone + PartialEq + 'static> Recorder<T> {
-    /// Records `observable`'s current value and every later one.
+    /// Records an observable's current value and every later one: an [`Observable`], or a
+    /// future's [`state`](crate::TaskFuture::state).
     ///
     /// ```
     /// let value = traits_core::Observable::new(1);
@@ -45,17 +93,19 @@ impl<T: Clone + PartialEq + 'static> Recorder<T> {
     /// value.set(2);
     /// assert_eq!(recorder.values(), [1, 2]);
     /// ```
-    pub fn observable(observable: &Observable<T>) -> Self {
-        let values = Rc::new(RefCell::new(vec![observable.get()]));
+    pub fn observable(source: impl Watchable<T>) -> Self {
+        let values = Rc::new(RefCell::new(vec![source.current()]));
         let sink = Rc::clone(&values);
-        let guard = observable.observe(move |_, new| sink.borrow_mut().push(new.clone()));
+        let guard = source.watch(move |_, new| sink.borrow_mut().push(new.clone()));
         Recorder {
             values,
             _guard: guard,
         }
     }
 
-    /// Records a derived property's current value and every later one.
+    /// Records a derived property's current value and every later one: a [`Derived`], or a
+    /// future's [`cancellable`](crate::TaskFuture::cancellable) or
+    /// [`done`](crate::TaskFuture::done).
     ///
     /// ```
     /// let value = traits_core::Observable::new(1);
@@ -64,14 +114,8 @@ impl<T: Clone + PartialEq + 'static> Recorder<T> {
     /// value.set(2);
     /// assert_eq!(recorder.values(), [10, 20]);
     /// ```
-    pub fn derived(derived: &Derived<T>) -> Self {
-        let values = Rc::new(RefCell::new(vec![derived.get()]));
-        let sink = Rc::clone(&values);
-        let guard = derived.observe(move |_, new| sink.borrow_mut().push(new.clone()));
-        Recorder {
-            values,
-            _guard: guard,
-        }
+    pub fn derived(source: impl Watchable<T>) -> Self {
+        Recorder::observable(source)
     }
 }
 

@@ -69,7 +69,7 @@ pub use derived::{Dependency, DependentHandle, Derived};
 pub use error::ValidationError;
 pub use event::Event;
 pub use observable::Observable;
-pub use observers::{ObserverGuard, Recompute};
+pub use observers::{ObserverGuard, ObserverKey, ObserverList, Recompute, Unobserve};
 pub use validated::{ValidatedObservable, Validator};
 
 /// Re-exported so that users bind signals without naming a second version of the crate.

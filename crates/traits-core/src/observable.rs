@@ -111,7 +111,7 @@ impl<T: Clone + PartialEq + 'static> ValueCell<T> {
         dependent: DependentHandle,
         owner: Weak<dyn Unobserve>,
     ) -> ObserverGuard {
-        self.observers.add_dependent(dependent.0, owner)
+        self.observers.add_dependent(dependent, owner)
     }
 
     pub(crate) fn signal(&self) -> MutableSignalCloned<T> {

@@ -15,6 +15,11 @@
 //!
 //! The list is embedded in its owner (one allocation per observable, plus one vector once
 //! somebody observes it); guards reach it through a `Weak<dyn Unobserve>` to the owner.
+//!
+//! [`ObserverList`] is public so that other crates can build observable types of their own with
+//! the same rules (traits-futures keeps a future's state and its `cancellable` and `done`
+//! projections in one list, inside the future's own allocation). User observers may be given a
+//! *rank*: a notification runs rank 0, then rank 1, and so on, and dependents last.
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -22,10 +27,25 @@ use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::{Rc, Weak};
 
-/// Identifies one registered callback inside an [`ObserverList`]: ids increase with
-/// registration, so the table, kept in registration order, is sorted by id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct ObserverKey(u64);
+use crate::derived::DependentHandle;
+
+/// Identifies one registered callback inside an [`ObserverList`], for
+/// [`Unobserve::unobserve`]. Keys increase with registration.
+///
+/// ```
+/// use std::rc::Weak;
+/// use traits_core::{ObserverKey, ObserverList, Unobserve};
+///
+/// struct Nobody;
+/// impl Unobserve for Nobody { fn unobserve(&self, _key: ObserverKey) {} }
+///
+/// let list = ObserverList::<u8>::new();
+/// let guard = list.observe(0, |_| {}, Weak::<Nobody>::new());
+/// assert_eq!(list.len(), 1);
+/// # drop(guard);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObserverKey(u64);
 
 /// A registered closure. Returning `false` unregisters it (used by streams whose receiver is gone).
 pub(crate) type Callback<A> = Rc<dyn Fn(&A) -> bool>;
@@ -84,11 +104,24 @@ pub(crate) enum Tier {
     Dependent,
 }
 
+/// The rank of dependents: after every observer rank.
+const DEPENDENT_RANK: u8 = u8::MAX;
+
+impl Tier {
+    fn rank(self) -> u8 {
+        match self {
+            Tier::Observer => 0,
+            Tier::Dependent => DEPENDENT_RANK,
+        }
+    }
+}
+
 /// One registration. `entry` is `None` once removed during a notification (a tombstone, so
 /// that the running notification's indices stay valid), until the table is compacted.
 struct Slot<A> {
     key: ObserverKey,
-    tier: Tier,
+    /// Notification order: ranks ascending, then registration order.
+    rank: u8,
     entry: Option<Entry<A>>,
 }
 
@@ -196,6 +229,14 @@ impl<A> Table<A> {
         std::mem::replace(&mut self.first, next)
     }
 
+    /// The lowest rank above `above` among the first `count` slots.
+    fn next_rank(&self, count: usize, above: Option<u8>) -> Option<u8> {
+        (0..count)
+            .filter_map(|index| self.get(index).map(|slot| slot.rank))
+            .filter(|rank| above.is_none_or(|above| *rank > above))
+            .min()
+    }
+
     /// Drops the tombstones, keeping the order of the others.
     fn compact(&mut self) {
         if let Some(overflow) = &mut self.overflow {
@@ -207,15 +248,74 @@ impl<A> Table<A> {
     }
 }
 
-/// Callbacks of one observable thing, with the payload queue that makes re-entrant emission ordered.
-pub(crate) struct ObserverList<A> {
+/// The callbacks of one observable thing, with the rules every observable of this crate
+/// follows: a building block for observable types of your own.
+///
+/// * [`emit`](Self::emit) calls every callback synchronously: by rank (0 first), then in
+///   registration order; dependents ([`add_dependent`](Self::add_dependent)) after every rank.
+/// * A payload emitted while a notification of the same list is running is queued and
+///   delivered after it, so every callback sees the payloads in emission order.
+/// * A callback added during a notification first hears the next payload; one removed during a
+///   notification is not called again, not even for the rest of the current one.
+/// * A panicking callback does not stop the others; the first panic is resumed on the emitting
+///   thread once every queued payload has been delivered.
+///
+/// Embed the list in your type and implement [`Unobserve`] for it, so that the
+/// [`ObserverGuard`]s it hands out can unregister through a `Weak` to your type:
+///
+/// ```
+/// use std::{cell::{Cell, RefCell}, rc::{Rc, Weak}};
+/// use traits_core::{ObserverGuard, ObserverKey, ObserverList, Unobserve};
+///
+/// /// A counter whose observers hear every increment, and whose "milestone" observers (rank 1)
+/// /// hear only every tenth, after the others.
+/// struct Counter { value: Cell<u32>, observers: ObserverList<u32> }
+///
+/// impl Unobserve for Counter {
+///     fn unobserve(&self, key: ObserverKey) { self.observers.remove(key) }
+/// }
+///
+/// impl Counter {
+///     fn observe(self: &Rc<Self>, f: impl Fn(&u32) + 'static) -> ObserverGuard {
+///         self.observers.observe(0, f, Rc::downgrade(self) as Weak<dyn Unobserve>)
+///     }
+///     fn observe_milestones(self: &Rc<Self>, f: impl Fn(&u32) + 'static) -> ObserverGuard {
+///         let filtered = move |n: &u32| if n % 10 == 0 { f(n) };
+///         self.observers.observe(1, filtered, Rc::downgrade(self) as Weak<dyn Unobserve>)
+///     }
+///     fn increment(&self) {
+///         self.value.set(self.value.get() + 1);
+///         self.observers.emit(self.value.get());
+///     }
+/// }
+///
+/// let counter = Rc::new(Counter { value: Cell::new(0), observers: ObserverList::new() });
+/// let log = Rc::new(RefCell::new(Vec::new()));
+/// let _m = counter.observe_milestones({ let log = log.clone(); move |n| log.borrow_mut().push(format!("milestone {n}")) });
+/// let _o = counter.observe({ let log = log.clone(); move |n| log.borrow_mut().push(n.to_string()) });
+/// for _ in 0..10 { counter.increment(); }
+/// assert_eq!(log.borrow()[9..], ["10", "milestone 10"]);
+/// ```
+pub struct ObserverList<A> {
     table: RefCell<Table<A>>,
 }
 
 type PanicPayload = Box<dyn Any + Send>;
 
+impl<A: 'static> Default for ObserverList<A> {
+    fn default() -> Self {
+        ObserverList::new()
+    }
+}
+
 impl<A: 'static> ObserverList<A> {
-    pub(crate) fn new() -> Self {
+    /// An empty list; it allocates nothing until a second callback is registered.
+    ///
+    /// ```
+    /// let list = traits_core::ObserverList::<()>::new();
+    /// assert!(list.is_empty());
+    /// ```
+    pub fn new() -> Self {
         ObserverList {
             table: RefCell::new(Table {
                 first: None,
@@ -234,25 +334,78 @@ impl<A: 'static> ObserverList<A> {
         callback: Callback<A>,
         owner: Weak<dyn Unobserve>,
     ) -> ObserverGuard {
-        self.insert(tier, Entry::Callback(callback), owner)
+        self.insert(tier.rank(), Entry::Callback(callback), owner)
     }
 
-    /// Registers a derived property as a dependent.
-    pub(crate) fn add_dependent(
+    /// Registers `callback`, called with every payload emitted from now on, after the callbacks
+    /// of lower ranks and those of its rank registered earlier (ranks above 254 count as 254).
+    /// The returned guard unregisters it through `owner`, the value this list is embedded in
+    /// (see the [type's example](ObserverList)).
+    ///
+    /// ```
+    /// use std::{cell::RefCell, rc::{Rc, Weak}};
+    /// use traits_core::{ObserverKey, ObserverList, Unobserve};
+    /// struct Nobody;
+    /// impl Unobserve for Nobody { fn unobserve(&self, _: ObserverKey) {} }
+    ///
+    /// let list = ObserverList::new();
+    /// let order = Rc::new(RefCell::new(Vec::new()));
+    /// let o = order.clone();
+    /// list.observe(1, move |n: &u8| o.borrow_mut().push(("late", *n)), Weak::<Nobody>::new()).detach();
+    /// let o = order.clone();
+    /// list.observe(0, move |n: &u8| o.borrow_mut().push(("early", *n)), Weak::<Nobody>::new()).detach();
+    /// list.emit(7);
+    /// assert_eq!(*order.borrow(), [("early", 7), ("late", 7)]);
+    /// ```
+    pub fn observe(
         &self,
-        dependent: Weak<dyn Recompute>,
+        rank: u8,
+        callback: impl Fn(&A) + 'static,
         owner: Weak<dyn Unobserve>,
     ) -> ObserverGuard {
-        self.insert(Tier::Dependent, Entry::Dependent(dependent), owner)
+        let callback: Callback<A> = Rc::new(move |payload: &A| {
+            callback(payload);
+            true
+        });
+        self.insert(
+            rank.min(DEPENDENT_RANK - 1),
+            Entry::Callback(callback),
+            owner,
+        )
     }
 
-    fn insert(&self, tier: Tier, entry: Entry<A>, owner: Weak<dyn Unobserve>) -> ObserverGuard {
+    /// Registers a dependent (a [`Derived`](crate::Derived) property, or your own
+    /// [`Recompute`]), called once per payload after every ranked callback.
+    ///
+    /// ```
+    /// use std::{cell::Cell, rc::{Rc, Weak}};
+    /// use traits_core::{DependentHandle, ObserverKey, ObserverList, Recompute, Unobserve};
+    /// struct Nobody;
+    /// impl Unobserve for Nobody { fn unobserve(&self, _: ObserverKey) {} }
+    /// struct Count(Cell<u32>);
+    /// impl Recompute for Count { fn source_changed(&self) { self.0.set(self.0.get() + 1) } }
+    ///
+    /// let list = ObserverList::new();
+    /// let count = Rc::new(Count(Cell::new(0)));
+    /// let _guard = list.add_dependent(DependentHandle::new(&count), Weak::<Nobody>::new());
+    /// list.emit(());
+    /// assert_eq!(count.0.get(), 1);
+    /// ```
+    pub fn add_dependent(
+        &self,
+        dependent: DependentHandle,
+        owner: Weak<dyn Unobserve>,
+    ) -> ObserverGuard {
+        self.insert(DEPENDENT_RANK, Entry::Dependent(dependent.0), owner)
+    }
+
+    fn insert(&self, rank: u8, entry: Entry<A>, owner: Weak<dyn Unobserve>) -> ObserverGuard {
         let mut table = self.table.borrow_mut();
         let key = ObserverKey(table.next_key);
         table.next_key += 1;
         table.push(Slot {
             key,
-            tier,
+            rank,
             entry: Some(entry),
         });
         ObserverGuard {
@@ -261,19 +414,32 @@ impl<A: 'static> ObserverList<A> {
         }
     }
 
-    /// True when no callback of either tier is registered: emitting would do nothing.
-    pub(crate) fn is_empty(&self) -> bool {
+    /// True when no callback or dependent is registered: emitting would do nothing.
+    ///
+    /// ```
+    /// assert!(traits_core::ObserverList::<u8>::new().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
         let table = self.table.borrow();
         table.first.is_none() || table.live() == 0
     }
 
-    /// Number of registered callbacks in both tiers.
-    pub(crate) fn len(&self) -> usize {
+    /// Number of registered callbacks and dependents.
+    ///
+    /// ```
+    /// assert_eq!(traits_core::ObserverList::<u8>::new().len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
         self.table.borrow().live()
     }
 
-    /// Delivers `payload` to every callback, or queues it if a notification is already running.
-    pub(crate) fn emit(&self, payload: A) {
+    /// Delivers `payload` to every callback, or queues it if a notification of this list is
+    /// already running (see the [type's rules](ObserverList)).
+    ///
+    /// ```
+    /// traits_core::ObserverList::new().emit("nobody listens");
+    /// ```
+    pub fn emit(&self, payload: A) {
         {
             let mut table = self.table.borrow_mut();
             if table.notifying {
@@ -310,14 +476,15 @@ impl<A: 'static> ObserverList<A> {
         // Only callbacks registered before this payload's delivery started are called; indices
         // stay valid because removal during a notification only leaves a tombstone.
         let count = self.table.borrow().slot_count();
-        for tier in [Tier::Observer, Tier::Dependent] {
+        let mut rank = self.table.borrow().next_rank(count, None);
+        while let Some(current) = rank {
             for index in 0..count {
                 let entry = {
                     let table = self.table.borrow();
                     let Some(slot) = table.get(index) else {
                         continue;
                     };
-                    if slot.tier != tier {
+                    if slot.rank != current {
                         continue;
                     }
                     slot.entry.clone().map(|entry| (slot.key, entry))
@@ -341,10 +508,24 @@ impl<A: 'static> ObserverList<A> {
                     }
                 }
             }
+            rank = self.table.borrow().next_rank(count, Some(current));
         }
     }
 
-    pub(crate) fn remove(&self, key: ObserverKey) {
+    /// Unregisters the callback or dependent with `key` (call it from your
+    /// [`Unobserve::unobserve`]); unknown keys are ignored.
+    ///
+    /// ```
+    /// use std::rc::Weak;
+    /// use traits_core::{ObserverKey, ObserverList, Unobserve};
+    /// struct Nobody;
+    /// impl Unobserve for Nobody { fn unobserve(&self, _: ObserverKey) {} }
+    /// let list = ObserverList::<u8>::new();
+    /// let guard = list.observe(0, |_| {}, Weak::<Nobody>::new());
+    /// list.remove(guard.key());
+    /// assert!(list.is_empty());
+    /// ```
+    pub fn remove(&self, key: ObserverKey) {
         let removed = {
             let mut table = self.table.borrow_mut();
             let Some(index) = table.position(key) else {
@@ -366,9 +547,11 @@ impl<A: 'static> ObserverList<A> {
     }
 }
 
-/// Type-erased removal, so that one guard type serves every observable. Implemented by the
-/// owners of an [`ObserverList`].
-pub(crate) trait Unobserve {
+/// Type-erased removal, so that one guard type serves every observable: implemented by
+/// whatever embeds an [`ObserverList`] (see its example), which [`ObserverGuard`]s reach
+/// through a `Weak<dyn Unobserve>`.
+pub trait Unobserve {
+    /// Unregisters the callback with `key` (usually `self.observers.remove(key)`).
     fn unobserve(&self, key: ObserverKey);
 }
 
@@ -416,6 +599,18 @@ impl ObserverGuard {
     /// ```
     pub fn detach(mut self) {
         self.list = None;
+    }
+
+    /// The key of the registration this guard keeps.
+    ///
+    /// ```
+    /// let value = traits_core::Observable::new(0);
+    /// let a = value.observe(|_, _| {});
+    /// let b = value.observe(|_, _| {});
+    /// assert!(a.key() < b.key());
+    /// ```
+    pub fn key(&self) -> ObserverKey {
+        self.key
     }
 }
 

@@ -1,0 +1,269 @@
+//! [`FutureProperty`]: a future's `state`, `cancellable` and `done`, as read-only observable
+//! views of one [`Status`] that lives inside the future's own allocation.
+//!
+//! Why not three observables: `cancellable` and `done` are functions of `state`, and a02 wants
+//! all three to agree whenever any observer runs, notified in the order state, cancellable,
+//! done. One value with one observer list does that by construction: observers of `state` have
+//! rank 0, of `cancellable` rank 1, of `done` rank 2, and a projection's observer is called only
+//! when its projection changed. A future costs no allocation for any of them (only for the
+//! observers' own closures), which matters when thousands of futures wait at once.
+
+use std::cell::{Cell, OnceCell};
+use std::fmt;
+use std::rc::{Rc, Weak};
+
+use futures_signals::signal::{Mutable, Signal, SignalExt};
+use traits_core::{
+    Dependency, DependentHandle, Derived, ObserverGuard, ObserverKey, ObserverList, Unobserve,
+};
+
+use crate::state::FutureState;
+
+/// A change of a future's state: old, then new.
+type Change = (FutureState, FutureState);
+
+/// A future's public state with its observers: the body of every [`FutureProperty`].
+pub(crate) struct Status {
+    state: Cell<FutureState>,
+    observers: ObserverList<Change>,
+    /// Mirrors `state` once somebody asked for a signal.
+    mutable: OnceCell<Mutable<FutureState>>,
+}
+
+impl Status {
+    pub(crate) fn new(state: FutureState) -> Self {
+        Status {
+            state: Cell::new(state),
+            observers: ObserverList::new(),
+            mutable: OnceCell::new(),
+        }
+    }
+
+    pub(crate) fn get(&self) -> FutureState {
+        self.state.get()
+    }
+
+    /// Stores `state`; if it changed, updates the signal, then notifies every rank in order.
+    pub(crate) fn set(&self, state: FutureState) {
+        let old = self.state.replace(state);
+        if old == state {
+            return;
+        }
+        if let Some(mutable) = self.mutable.get() {
+            mutable.set(state);
+        }
+        if !self.observers.is_empty() {
+            self.observers.emit((old, state));
+        }
+    }
+
+    pub(crate) fn unobserve(&self, key: ObserverKey) {
+        self.observers.remove(key);
+    }
+}
+
+/// What owns a [`Status`]: the future's inner allocation, whatever its handler type.
+pub(crate) trait StatusOwner: Unobserve {
+    fn status(&self) -> &Status;
+}
+
+/// Which property of the status a view shows.
+#[derive(Clone, Copy)]
+struct Facet<T> {
+    /// Observers of earlier facets run first within one change.
+    rank: u8,
+    project: fn(FutureState) -> T,
+}
+
+/// A read-only, observable property of a future: its [`state`](crate::TaskFuture::state), or
+/// whether it is [`cancellable`](crate::TaskFuture::cancellable) or
+/// [`done`](crate::TaskFuture::done).
+///
+/// It has the surface of a [`traits_core`] observable without `set`: only the future changes
+/// it, on the main thread, when its task's messages are dispatched or when it is cancelled.
+/// Within one change, observers of `state` run first, then those of `cancellable`, then those
+/// of `done`, and each sees all three already updated. Observers of `cancellable` and `done`
+/// are called only when that property changed.
+///
+/// A `FutureProperty` is a cheap handle ([`Clone`]) that keeps its future alive.
+///
+/// ```
+/// use std::{cell::RefCell, rc::Rc};
+/// use traits_futures::{CallFuture, FutureState, TaskMessage};
+///
+/// let future: CallFuture<u8> = CallFuture::detached(Default::default(), || {});
+/// let log = Rc::new(RefCell::new(Vec::new()));
+/// let _done = future.done().observe({
+///     let log = log.clone();
+///     move |_, done| log.borrow_mut().push(format!("done: {done}"))
+/// });
+/// let _state = future.state().observe({
+///     let log = log.clone();
+///     move |old, new| log.borrow_mut().push(format!("{old} -> {new}"))
+/// });
+/// future.receive(TaskMessage::Started)?;
+/// future.receive(TaskMessage::Returned(1))?;
+/// assert_eq!(
+///     *log.borrow(),
+///     ["Waiting -> Executing", "Executing -> Completed", "done: true"]
+/// );
+/// # Ok::<(), traits_futures::ProtocolViolation>(())
+/// ```
+pub struct FutureProperty<T> {
+    owner: Rc<dyn StatusOwner>,
+    facet: Facet<T>,
+}
+
+impl<T> Clone for FutureProperty<T> {
+    fn clone(&self) -> Self {
+        FutureProperty {
+            owner: Rc::clone(&self.owner),
+            facet: Facet {
+                rank: self.facet.rank,
+                project: self.facet.project,
+            },
+        }
+    }
+}
+
+impl FutureProperty<FutureState> {
+    pub(crate) fn state(owner: Rc<dyn StatusOwner>) -> Self {
+        FutureProperty {
+            owner,
+            facet: Facet {
+                rank: 0,
+                project: |state| state,
+            },
+        }
+    }
+}
+
+impl FutureProperty<bool> {
+    pub(crate) fn cancellable(owner: Rc<dyn StatusOwner>) -> Self {
+        FutureProperty {
+            owner,
+            facet: Facet {
+                rank: 1,
+                project: FutureState::is_cancellable,
+            },
+        }
+    }
+
+    pub(crate) fn done(owner: Rc<dyn StatusOwner>) -> Self {
+        FutureProperty {
+            owner,
+            facet: Facet {
+                rank: 2,
+                project: FutureState::is_done,
+            },
+        }
+    }
+}
+
+impl<T: Copy + PartialEq + 'static> FutureProperty<T> {
+    /// The current value.
+    ///
+    /// ```
+    /// use traits_futures::{CallFuture, FutureState};
+    /// let future: CallFuture<()> = CallFuture::detached(Default::default(), || {});
+    /// assert_eq!(future.state().get(), FutureState::Waiting);
+    /// assert!(future.cancellable().get());
+    /// assert!(!future.done().get());
+    /// ```
+    pub fn get(&self) -> T {
+        (self.facet.project)(self.owner.status().get())
+    }
+
+    /// Registers `observer`, called with the old and the new value on every change of this
+    /// property, until the returned guard is dropped.
+    ///
+    /// ```
+    /// use std::{cell::Cell, rc::Rc};
+    /// use traits_futures::CallFuture;
+    /// let future: CallFuture<()> = CallFuture::detached(Default::default(), || {});
+    /// let flips = Rc::new(Cell::new(0));
+    /// let _guard = future.cancellable().observe({
+    ///     let flips = flips.clone();
+    ///     move |old, new| { assert!(*old && !*new); flips.set(flips.get() + 1) }
+    /// });
+    /// future.cancel();
+    /// assert_eq!(flips.get(), 1);
+    /// ```
+    pub fn observe(&self, observer: impl Fn(&T, &T) + 'static) -> ObserverGuard {
+        let project = self.facet.project;
+        let weak: Weak<dyn StatusOwner> = Rc::downgrade(&self.owner);
+        let owner: Weak<dyn Unobserve> = weak;
+        self.owner.status().observers.observe(
+            self.facet.rank,
+            move |&(old, new): &Change| {
+                let (old, new) = (project(old), project(new));
+                if old != new {
+                    observer(&old, &new);
+                }
+            },
+            owner,
+        )
+    }
+
+    /// A futures-signals signal of the value (the latest-value view UI code binds to); it
+    /// yields the current value first, then each new one.
+    ///
+    /// ```
+    /// use futures::{executor::block_on, StreamExt};
+    /// use futures_signals::signal::SignalExt;
+    /// use traits_futures::CallFuture;
+    /// let future: CallFuture<()> = CallFuture::detached(Default::default(), || {});
+    /// let mut done = future.done().signal().to_stream();
+    /// assert_eq!(block_on(done.next()), Some(false));
+    /// ```
+    pub fn signal(&self) -> impl Signal<Item = T> + 'static {
+        let status = self.owner.status();
+        status
+            .mutable
+            .get_or_init(|| Mutable::new(status.get()))
+            .signal()
+            .map(self.facet.project)
+            .dedupe()
+    }
+
+    /// A [`Derived`] property computed from this one by `f`.
+    ///
+    /// ```
+    /// use traits_futures::CallFuture;
+    /// let future: CallFuture<()> = CallFuture::detached(Default::default(), || {});
+    /// let label = future.state().map(|state| format!("Task: {state}"));
+    /// future.cancel();
+    /// assert_eq!(label.get(), "Task: Cancelling");
+    /// ```
+    pub fn map<V: Clone + PartialEq + 'static>(&self, f: impl Fn(&T) -> V + 'static) -> Derived<V> {
+        let source = self.clone();
+        Derived::new(&[self as &dyn Dependency], move || f(&source.get()))
+    }
+}
+
+/// A future's property can be a source of a [`Derived`] property.
+///
+/// ```
+/// use traits_core::{Dependency, Derived};
+/// use traits_futures::CallFuture;
+/// let future: CallFuture<()> = CallFuture::detached(Default::default(), || {});
+/// let done = future.done();
+/// let label = Derived::new(&[&done as &dyn Dependency], {
+///     let done = done.clone();
+///     move || if done.get() { "finished" } else { "working" }
+/// });
+/// future.cancel();
+/// assert_eq!(label.get(), "working");
+/// ```
+impl<T: Copy + PartialEq + 'static> Dependency for FutureProperty<T> {
+    fn add_dependent(&self, dependent: DependentHandle) -> ObserverGuard {
+        let weak: Weak<dyn StatusOwner> = Rc::downgrade(&self.owner);
+        self.owner.status().observers.add_dependent(dependent, weak)
+    }
+}
+
+impl<T: Copy + PartialEq + fmt::Debug + 'static> fmt::Debug for FutureProperty<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("FutureProperty").field(&self.get()).finish()
+    }
+}
