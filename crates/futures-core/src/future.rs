@@ -57,11 +57,12 @@ pub trait FutureHandler: 'static {
     fn on_message(&self, message: Self::Message);
 }
 
-/// How a future tells its task that it was cancelled: a user's callback (detached futures), or
-/// the flag in its pipe (no extra allocation: the endpoint already holds the pipe).
-enum CancelHandle {
-    Callback(Box<dyn Fn()>),
-    Pipe,
+/// What feeds a future and hears its cancel: the pipe from an executor's task (whose flag tells
+/// the task), or nothing but a user's cancel callback (detached futures, fed by `receive`).
+enum Driver<H: FutureHandler> {
+    Pipe(PipeEndpoint<H>),
+    /// Released (dropped) once the future is done (a12).
+    Detached(RefCell<Option<Box<dyn Fn()>>>),
 }
 
 /// A future: the main-thread view of one background task.
@@ -88,11 +89,9 @@ pub(crate) struct Inner<H: FutureHandler> {
     status: Status,
     /// The task's return value or error, set by the final message.
     outcome: OnceCell<Result<H::Output, TaskError<H::Error>>>,
-    /// Tells the background task it was cancelled; released once the future is done (a12).
-    cancel: RefCell<Option<CancelHandle>>,
-    /// The main-thread end of the pipe from the task, for futures made by an executor (kept in
-    /// the future's own allocation: one allocation less per task).
-    endpoint: Option<PipeEndpoint<H>>,
+    /// The main-thread end of the pipe from the task (kept in the future's own allocation: one
+    /// allocation less per task), or a detached future's cancel callback.
+    driver: Driver<H>,
     handler: H,
 }
 
@@ -121,12 +120,15 @@ impl<H: FutureHandler> TaskFuture<H> {
     /// # Ok::<(), traits_futures::ProtocolViolation>(())
     /// ```
     pub fn detached(handler: H, cancel: impl Fn() + 'static) -> Self {
-        Self::build(handler, CancelHandle::Callback(Box::new(cancel)), None)
+        Self::build(
+            handler,
+            Driver::Detached(RefCell::new(Some(Box::new(cancel)))),
+        )
     }
 
     /// A future fed by `pipe`, whose cancel sets the pipe's flag (the executor's futures).
     pub(crate) fn with_pipe(handler: H, pipe: Arc<OwnerFor<H>>) -> Self {
-        Self::build(handler, CancelHandle::Pipe, Some(PipeEndpoint::new(pipe)))
+        Self::build(handler, Driver::Pipe(PipeEndpoint::new(pipe)))
     }
 
     /// The router's view of this future.
@@ -134,14 +136,13 @@ impl<H: FutureHandler> TaskFuture<H> {
         Rc::clone(&self.inner) as Rc<dyn PipeTarget>
     }
 
-    fn build(handler: H, cancel: CancelHandle, endpoint: Option<PipeEndpoint<H>>) -> Self {
+    fn build(handler: H, driver: Driver<H>) -> Self {
         TaskFuture {
             inner: Rc::new(Inner {
                 machine: Cell::new(MachineState::Waiting),
                 status: Status::new(FutureState::Waiting),
                 outcome: OnceCell::new(),
-                cancel: RefCell::new(Some(cancel)),
-                endpoint,
+                driver,
                 handler,
             }),
         }
@@ -290,14 +291,13 @@ impl<H: FutureHandler> Inner<H> {
         let Ok((next, _)) = machine::transition(self.machine.get(), Input::Cancel) else {
             return false;
         };
-        match self.cancel.borrow().as_ref() {
-            Some(CancelHandle::Callback(callback)) => callback(),
-            Some(CancelHandle::Pipe) => {
-                if let Some(endpoint) = &self.endpoint {
-                    endpoint.shared().cancel();
+        match &self.driver {
+            Driver::Pipe(endpoint) => endpoint.shared().cancel(),
+            Driver::Detached(callback) => {
+                if let Some(callback) = callback.borrow().as_ref() {
+                    callback();
                 }
             }
-            None => {}
         }
         self.apply(next);
         true
@@ -342,8 +342,8 @@ impl<H: FutureHandler> Inner<H> {
     fn apply(&self, next: MachineState) {
         self.machine.set(next);
         let public = next.public();
-        if public.is_done() {
-            drop(self.cancel.borrow_mut().take());
+        if let (true, Driver::Detached(callback)) = (public.is_done(), &self.driver) {
+            drop(callback.borrow_mut().take());
         }
         self.status.set(public);
     }
@@ -354,7 +354,10 @@ impl<H: FutureHandler> Inner<H> {
     }
 
     pub(crate) fn endpoint(&self) -> Option<&PipeEndpoint<H>> {
-        self.endpoint.as_ref()
+        match &self.driver {
+            Driver::Pipe(endpoint) => Some(endpoint),
+            Driver::Detached(_) => None,
+        }
     }
 }
 

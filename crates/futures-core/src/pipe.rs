@@ -33,7 +33,8 @@ enum Head {
 type Tail<T, E> = Result<T, TaskError<E>>;
 
 /// Messages in protocol order: `head`, then `customs`, then `tail`. `C` is the container of
-/// custom messages (a `Vec` on the worker side, a `VecDeque` on the main side).
+/// custom messages (a `Vec` on the worker side; on the main side a `VecDeque`, boxed and
+/// allocated only for a task that sends custom messages, so that a call's future stays small).
 struct Batch<C, T, E> {
     head: Option<Head>,
     customs: C,
@@ -52,12 +53,12 @@ impl<C: Default, T, E> Batch<C, T, E> {
 
 /// The main side's batch, being dispatched.
 type LocalBatch<H> = Batch<
-    VecDeque<<H as FutureHandler>::Message>,
+    Option<Box<VecDeque<<H as FutureHandler>::Message>>>,
     <H as FutureHandler>::Output,
     <H as FutureHandler>::Error,
 >;
 
-impl<M, T, E> Batch<VecDeque<M>, T, E> {
+impl<M, T, E> Batch<Option<Box<VecDeque<M>>>, T, E> {
     /// The next message in protocol order.
     fn pop(&mut self) -> Option<TaskMessage<M, T, E>> {
         if let Some(head) = self.head.take() {
@@ -66,7 +67,11 @@ impl<M, T, E> Batch<VecDeque<M>, T, E> {
                 Head::Abandoned => TaskMessage::Abandoned,
             });
         }
-        if let Some(custom) = self.customs.pop_front() {
+        if let Some(custom) = self
+            .customs
+            .as_mut()
+            .and_then(|customs| customs.pop_front())
+        {
             return Some(TaskMessage::Custom(custom));
         }
         self.tail.take().map(|tail| match tail {
@@ -75,17 +80,23 @@ impl<M, T, E> Batch<VecDeque<M>, T, E> {
         })
     }
 
+    fn customs_len(&self) -> usize {
+        self.customs.as_ref().map_or(0, |customs| customs.len())
+    }
+
     fn is_empty(&self) -> bool {
-        self.head.is_none() && self.customs.is_empty() && self.tail.is_none()
+        self.head.is_none() && self.customs_len() == 0 && self.tail.is_none()
     }
 
     fn len(&self) -> usize {
-        usize::from(self.head.is_some()) + self.customs.len() + usize::from(self.tail.is_some())
+        usize::from(self.head.is_some()) + self.customs_len() + usize::from(self.tail.is_some())
     }
 
     fn clear(&mut self) {
         self.head = None;
-        self.customs.clear();
+        if let Some(customs) = &mut self.customs {
+            customs.clear();
+        }
         self.tail = None;
     }
 }
@@ -272,23 +283,38 @@ impl<H: FutureHandler> PipeEndpoint<H> {
         }
     }
 
-    /// Takes the whole shared batch into the (empty) local buffer: one lock per batch on this
-    /// side. The two custom-message vectors swap roles, so a steady stream allocates nothing:
-    /// `VecDeque::from` and `Vec::from` of an emptied deque both reuse their allocation.
     /// The shared state.
     pub(crate) fn shared(&self) -> &PipeShared<H::Message, H::Output, H::Error> {
         self.owner.pipe()
     }
 
+    /// Takes the whole shared batch into the (empty) local buffer: one lock per batch on this
+    /// side. The two custom-message vectors swap roles, so a steady stream allocates nothing:
+    /// `VecDeque::from` and `Vec::from` of an emptied deque both reuse their allocation, and
+    /// the local deque's box is allocated once, with the first custom message.
     fn refill(&self) {
         let mut buffer = self.buffer.borrow_mut();
         debug_assert!(buffer.is_empty());
-        let spare = Vec::from(mem::take(&mut buffer.customs));
-        let mut queue = self.owner.pipe().lock();
-        queue.scheduled = false;
-        buffer.head = queue.batch.head.take();
-        buffer.tail = queue.batch.tail.take();
-        buffer.customs = VecDeque::from(mem::replace(&mut queue.batch.customs, spare));
+        let mut spare = buffer
+            .customs
+            .as_mut()
+            .map(|customs| Vec::from(mem::take(&mut **customs)))
+            .unwrap_or_default();
+        {
+            let mut queue = self.owner.pipe().lock();
+            queue.scheduled = false;
+            buffer.head = queue.batch.head.take();
+            buffer.tail = queue.batch.tail.take();
+            if !queue.batch.customs.is_empty() {
+                mem::swap(&mut queue.batch.customs, &mut spare);
+            }
+        }
+        // `spare` now holds the new custom messages, or is the emptied local vector again.
+        if let Some(customs) = &mut buffer.customs {
+            **customs = VecDeque::from(spare);
+        } else if !spare.is_empty() {
+            buffer.customs = Some(Box::new(VecDeque::from(spare)));
+        }
     }
 }
 
@@ -375,7 +401,7 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
         for (head, customs, tail) in [
             (
                 buffer.head,
-                buffer.customs.len(),
+                buffer.customs_len(),
                 buffer.tail.as_ref().map(Result::is_ok),
             ),
             (
