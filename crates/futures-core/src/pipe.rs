@@ -248,7 +248,9 @@ pub(crate) trait PipeTarget {
     /// Cancels the future (executor stop).
     fn cancel(&self);
     /// The future is done and the pipe removed: discard whatever else arrives (f91).
-    fn close(&self);
+    /// `after_final_message` says that the future finished on a final message from this pipe,
+    /// which the worker side only accepts as its last (it already discards anything later).
+    fn close(&self, after_final_message: bool);
     /// The inputs of the messages taken or queued and not yet dispatched, in order (for the
     /// model checker's assertions).
     #[cfg(loom)]
@@ -371,11 +373,13 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
         FutureInner::cancel(self);
     }
 
-    fn close(&self) {
+    fn close(&self, after_final_message: bool) {
         let Some(endpoint) = self.endpoint() else {
             return;
         };
-        {
+        // The common case needs no lock: the worker side's phase is already `Ended`. A future
+        // finished otherwise (fed directly with `receive`) must close its pipe.
+        if !after_final_message {
             let mut queue = endpoint.shared().lock();
             queue.closed = true;
             queue.phase = Phase::Ended;

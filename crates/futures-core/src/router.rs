@@ -190,12 +190,12 @@ impl Router {
                 continue;
             };
             // An observer may panic inside; finish the bookkeeping before resuming it.
-            let retire = || drop(self.retire(key));
+            let retire = || drop(self.retire(key, true));
             let outcome =
                 panic::catch_unwind(AssertUnwindSafe(|| target.dispatch(budget, stop, &retire)));
             let finished = target.is_finished();
             let retired = if finished {
-                self.retire(key)
+                self.retire(key, false)
             } else {
                 if !target.has_buffered() {
                     self.forget_active(key);
@@ -226,11 +226,11 @@ impl Router {
 
     /// Removes a finished future's pipe (idempotent) and returns it, for the caller to drop
     /// outside any borrow.
-    fn retire(&self, key: PipeKey) -> Option<Rc<dyn PipeTarget>> {
+    fn retire(&self, key: PipeKey, after_final_message: bool) -> Option<Rc<dyn PipeTarget>> {
         self.forget_active(key);
         let removed = self.pipes.borrow_mut().remove(key);
         if let Some(target) = &removed {
-            target.close();
+            target.close(after_final_message);
         }
         removed
     }
