@@ -84,8 +84,9 @@ pub struct TaskFuture<H: FutureHandler> {
 }
 
 pub(crate) struct Inner<H: FutureHandler> {
+    /// The state machine; the public state is a projection of it.
     machine: Cell<MachineState>,
-    /// The public state and the observers of `state`, `cancellable` and `done`.
+    /// The observers of `state`, `cancellable` and `done`.
     status: Status,
     /// The task's return value or error, set by the final message.
     outcome: OnceCell<Result<H::Output, TaskError<H::Error>>>,
@@ -140,7 +141,7 @@ impl<H: FutureHandler> TaskFuture<H> {
         TaskFuture {
             inner: Rc::new(Inner {
                 machine: Cell::new(MachineState::Waiting),
-                status: Status::new(FutureState::Waiting),
+                status: Status::new(),
                 outcome: OnceCell::new(),
                 driver,
                 handler,
@@ -234,7 +235,7 @@ impl<H: FutureHandler> TaskFuture<H> {
     /// # Ok::<(), traits_futures::ProtocolViolation>(())
     /// ```
     pub fn result(&self) -> Result<&H::Output, NotAvailable> {
-        match self.inner.status.get() {
+        match self.inner.machine.get().public() {
             FutureState::Completed => match self.inner.outcome.get() {
                 Some(Ok(value)) => Ok(value),
                 _ => Err(NotAvailable::NoResult(FutureState::Completed)),
@@ -254,7 +255,7 @@ impl<H: FutureHandler> TaskFuture<H> {
     /// # Ok::<(), traits_futures::ProtocolViolation>(())
     /// ```
     pub fn error(&self) -> Result<&TaskError<H::Error>, NotAvailable> {
-        match self.inner.status.get() {
+        match self.inner.machine.get().public() {
             FutureState::Failed => match self.inner.outcome.get() {
                 Some(Err(error)) => Ok(error),
                 _ => Err(NotAvailable::NoError(FutureState::Failed)),
@@ -340,12 +341,12 @@ impl<H: FutureHandler> Inner<H> {
     /// Moves to `next`: internal state first, then release the cancel handle if done, then the
     /// public status (whose notification runs observers of state, then cancellable, then done).
     fn apply(&self, next: MachineState) {
-        self.machine.set(next);
+        let old = self.machine.replace(next).public();
         let public = next.public();
         if let (true, Driver::Detached(callback)) = (public.is_done(), &self.driver) {
             drop(callback.borrow_mut().take());
         }
-        self.status.set(public);
+        self.status.changed(old, public);
     }
 
     /// Done, read from the internal state (cheaper than the observable, for the router).
@@ -365,6 +366,10 @@ impl<H: FutureHandler> StatusOwner for Inner<H> {
     fn status(&self) -> &Status {
         &self.status
     }
+
+    fn state(&self) -> FutureState {
+        self.machine.get().public()
+    }
 }
 
 impl<H: FutureHandler> Unobserve for Inner<H> {
@@ -383,7 +388,7 @@ impl<H: FutureHandler> Deref for TaskFuture<H> {
 impl<H: FutureHandler> fmt::Debug for TaskFuture<H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TaskFuture")
-            .field("state", &self.inner.status.get())
+            .field("state", &self.inner.machine.get().public())
             .finish_non_exhaustive()
     }
 }

@@ -8,7 +8,7 @@
 //! when its projection changed. A future costs no allocation for any of them (only for the
 //! observers' own closures), which matters when thousands of futures wait at once.
 
-use std::cell::{Cell, OnceCell};
+use std::cell::OnceCell;
 use std::fmt;
 use std::rc::{Rc, Weak};
 
@@ -22,38 +22,33 @@ use crate::state::FutureState;
 /// A change of a future's state: old, then new.
 type Change = (FutureState, FutureState);
 
-/// A future's public state with its observers: the body of every [`FutureProperty`].
+/// The observers of a future's public state: the body of every [`FutureProperty`]. The state
+/// itself is the owner's ([`StatusOwner::state`]), derived from its state machine.
 pub(crate) struct Status {
-    state: Cell<FutureState>,
     observers: ObserverList<Change>,
-    /// Mirrors `state` once somebody asked for a signal.
+    /// Mirrors the state once somebody asked for a signal.
     mutable: OnceCell<Mutable<FutureState>>,
 }
 
 impl Status {
-    pub(crate) fn new(state: FutureState) -> Self {
+    pub(crate) fn new() -> Self {
         Status {
-            state: Cell::new(state),
             observers: ObserverList::new(),
             mutable: OnceCell::new(),
         }
     }
 
-    pub(crate) fn get(&self) -> FutureState {
-        self.state.get()
-    }
-
-    /// Stores `state`; if it changed, updates the signal, then notifies every rank in order.
-    pub(crate) fn set(&self, state: FutureState) {
-        let old = self.state.replace(state);
-        if old == state {
+    /// The owner's state went from `old` to `new` (already stored): if it changed, updates the
+    /// signal, then notifies every rank in order.
+    pub(crate) fn changed(&self, old: FutureState, new: FutureState) {
+        if old == new {
             return;
         }
         if let Some(mutable) = self.mutable.get() {
-            mutable.set(state);
+            mutable.set(new);
         }
         if !self.observers.is_empty() {
-            self.observers.emit((old, state));
+            self.observers.emit((old, new));
         }
     }
 
@@ -65,6 +60,8 @@ impl Status {
 /// What owns a [`Status`]: the future's inner allocation, whatever its handler type.
 pub(crate) trait StatusOwner: Unobserve {
     fn status(&self) -> &Status;
+    /// The current public state.
+    fn state(&self) -> FutureState;
 }
 
 /// Which property of the status a view shows.
@@ -171,7 +168,7 @@ impl<T: Copy + PartialEq + 'static> FutureProperty<T> {
     /// assert!(!future.done().get());
     /// ```
     pub fn get(&self) -> T {
-        (self.facet.project)(self.owner.status().get())
+        (self.facet.project)(self.owner.state())
     }
 
     /// Registers `observer`, called with the old and the new value on every change of this
@@ -217,10 +214,10 @@ impl<T: Copy + PartialEq + 'static> FutureProperty<T> {
     /// assert_eq!(block_on(done.next()), Some(false));
     /// ```
     pub fn signal(&self) -> impl Signal<Item = T> + 'static {
-        let status = self.owner.status();
-        status
+        self.owner
+            .status()
             .mutable
-            .get_or_init(|| Mutable::new(status.get()))
+            .get_or_init(|| Mutable::new(self.owner.state()))
             .signal()
             .map(self.facet.project)
             .dedupe()

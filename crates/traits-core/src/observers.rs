@@ -119,10 +119,28 @@ impl Tier {
 /// One registration. `entry` is `None` once removed during a notification (a tombstone, so
 /// that the running notification's indices stay valid), until the table is compacted.
 struct Slot<A> {
+    /// Also carries the rank (see [`ObserverKey::new`]), which keeps a slot at 32 bytes.
     key: ObserverKey,
-    /// Notification order: ranks ascending, then registration order.
-    rank: u8,
     entry: Option<Entry<A>>,
+}
+
+impl<A> Slot<A> {
+    /// Notification order: ranks ascending, then registration order.
+    fn rank(&self) -> u8 {
+        self.key.rank()
+    }
+}
+
+impl ObserverKey {
+    /// The key of the `serial`-th registration of a list, with its rank in the low byte: keys
+    /// still increase with registration.
+    fn new(serial: u64, rank: u8) -> Self {
+        ObserverKey(serial << 8 | u64::from(rank))
+    }
+
+    fn rank(self) -> u8 {
+        self.0 as u8
+    }
 }
 
 /// What most observables never need, allocated on first need: room for a second registration,
@@ -138,7 +156,7 @@ struct Overflow<A> {
 struct Table<A> {
     first: Option<Slot<A>>,
     overflow: Option<Box<Overflow<A>>>,
-    /// The key of the next registration.
+    /// The serial number of the next registration (2⁵⁶ of them before keys would repeat).
     next_key: u64,
     /// A notification is running: emissions are queued, removals leave tombstones.
     notifying: bool,
@@ -232,7 +250,7 @@ impl<A> Table<A> {
     /// The lowest rank above `above` among the first `count` slots.
     fn next_rank(&self, count: usize, above: Option<u8>) -> Option<u8> {
         (0..count)
-            .filter_map(|index| self.get(index).map(|slot| slot.rank))
+            .filter_map(|index| self.get(index).map(Slot::rank))
             .filter(|rank| above.is_none_or(|above| *rank > above))
             .min()
     }
@@ -401,11 +419,10 @@ impl<A: 'static> ObserverList<A> {
 
     fn insert(&self, rank: u8, entry: Entry<A>, owner: Weak<dyn Unobserve>) -> ObserverGuard {
         let mut table = self.table.borrow_mut();
-        let key = ObserverKey(table.next_key);
+        let key = ObserverKey::new(table.next_key, rank);
         table.next_key += 1;
         table.push(Slot {
             key,
-            rank,
             entry: Some(entry),
         });
         ObserverGuard {
@@ -484,7 +501,7 @@ impl<A: 'static> ObserverList<A> {
                     let Some(slot) = table.get(index) else {
                         continue;
                     };
-                    if slot.rank != current {
+                    if slot.rank() != current {
                         continue;
                     }
                     slot.entry.clone().map(|entry| (slot.key, entry))
