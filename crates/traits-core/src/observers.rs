@@ -493,39 +493,56 @@ impl<A: 'static> ObserverList<A> {
         // Only callbacks registered before this payload's delivery started are called; indices
         // stay valid because removal during a notification only leaves a tombstone.
         let count = self.table.borrow().slot_count();
+        if count == 1 {
+            // The common case, one registration: no order to work out.
+            self.call(0, None, payload, first_panic);
+            return;
+        }
         let mut rank = self.table.borrow().next_rank(count, None);
         while let Some(current) = rank {
             for index in 0..count {
-                let entry = {
-                    let table = self.table.borrow();
-                    let Some(slot) = table.get(index) else {
-                        continue;
-                    };
-                    if slot.rank() != current {
-                        continue;
-                    }
-                    slot.entry.clone().map(|entry| (slot.key, entry))
-                };
-                let Some((key, entry)) = entry else { continue };
-                let outcome = panic::catch_unwind(AssertUnwindSafe(|| match &entry {
-                    Entry::Callback(callback) => callback(payload),
-                    Entry::Dependent(weak) => match weak.upgrade() {
-                        Some(dependent) => {
-                            dependent.source_changed();
-                            true
-                        }
-                        None => false,
-                    },
-                }));
-                match outcome {
-                    Ok(true) => {}
-                    Ok(false) => self.remove(key),
-                    Err(panic) => {
-                        first_panic.get_or_insert(panic);
-                    }
-                }
+                self.call(index, Some(current), payload, first_panic);
             }
             rank = self.table.borrow().next_rank(count, Some(current));
+        }
+    }
+
+    /// Calls the registration at `index` (if it is still there, and of `rank` if given) with
+    /// `payload`, outside any borrow of the table; a panic is kept in `first_panic`.
+    fn call(
+        &self,
+        index: usize,
+        rank: Option<u8>,
+        payload: &A,
+        first_panic: &mut Option<PanicPayload>,
+    ) {
+        let entry = {
+            let table = self.table.borrow();
+            let Some(slot) = table.get(index) else {
+                return;
+            };
+            if rank.is_some_and(|rank| slot.rank() != rank) {
+                return;
+            }
+            slot.entry.clone().map(|entry| (slot.key, entry))
+        };
+        let Some((key, entry)) = entry else { return };
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| match &entry {
+            Entry::Callback(callback) => callback(payload),
+            Entry::Dependent(weak) => match weak.upgrade() {
+                Some(dependent) => {
+                    dependent.source_changed();
+                    true
+                }
+                None => false,
+            },
+        }));
+        match outcome {
+            Ok(true) => {}
+            Ok(false) => self.remove(key),
+            Err(panic) => {
+                first_panic.get_or_insert(panic);
+            }
         }
     }
 
