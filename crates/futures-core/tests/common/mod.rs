@@ -66,3 +66,4 @@ impl Stream {
             .expect("the stream ends once cancelled");
     }
 }
+pub mod machine;
