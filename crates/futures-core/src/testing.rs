@@ -47,7 +47,7 @@ pub trait Watchable<T> {
     fn watch(&self, observer: impl Fn(&T, &T) + 'static) -> ObserverGuard;
 }
 
-impl<T: Clone + PartialEq + 'static> Watchable<T> for &Observable<T> {
+impl<T: Clone + PartialEq + 'static> Watchable<T> for Observable<T> {
     fn current(&self) -> T {
         self.get()
     }
@@ -56,7 +56,7 @@ impl<T: Clone + PartialEq + 'static> Watchable<T> for &Observable<T> {
     }
 }
 
-impl<T: Clone + PartialEq + 'static> Watchable<T> for &Derived<T> {
+impl<T: Clone + PartialEq + 'static> Watchable<T> for Derived<T> {
     fn current(&self) -> T {
         self.get()
     }
@@ -74,12 +74,12 @@ impl<T: Copy + PartialEq + 'static> Watchable<T> for FutureProperty<T> {
     }
 }
 
-impl<T: Copy + PartialEq + 'static> Watchable<T> for &FutureProperty<T> {
+impl<T, W: Watchable<T> + ?Sized> Watchable<T> for &W {
     fn current(&self) -> T {
-        self.get()
+        (**self).current()
     }
     fn watch(&self, observer: impl Fn(&T, &T) + 'static) -> ObserverGuard {
-        self.observe(observer)
+        (**self).watch(observer)
     }
 }
 

@@ -5,8 +5,38 @@ use std::rc::{Rc, Weak};
 
 use futures_signals::signal::MutableSignalCloned;
 
+use crate::guard::{ObserverGuard, ObserverKey, Unobserve};
 use crate::observable::ValueCell;
-use crate::observers::{ObserverGuard, ObserverKey, Recompute, Unobserve};
+
+/// Something to recompute when a source changes: a [`Derived`](crate::Derived) property, or a
+/// type of yours that keeps derived values up to date itself.
+///
+/// Register one with any [`Dependency`](crate::Dependency) through a
+/// [`DependentHandle`](crate::DependentHandle). Sources hold it weakly: once nobody holds it,
+/// it simply stops being called. It is called in the source's dependents tier, after every
+/// observer of the source, once per change, in order.
+///
+/// ```
+/// use std::{cell::Cell, rc::Rc};
+/// use traits_core::{Dependency, DependentHandle, Observable, Recompute};
+///
+/// /// Counts the changes of whatever it depends on.
+/// struct Changes(Cell<u32>);
+/// impl Recompute for Changes {
+///     fn source_changed(&self) { self.0.set(self.0.get() + 1) }
+/// }
+///
+/// let value = Observable::new(1);
+/// let changes = Rc::new(Changes(Cell::new(0)));
+/// let _guard = value.add_dependent(DependentHandle::new(&changes));
+/// value.set(2);
+/// value.set(2); // no change
+/// assert_eq!(changes.0.get(), 1);
+/// ```
+pub trait Recompute {
+    /// One of the sources changed; its new value is already stored.
+    fn source_changed(&self);
+}
 
 /// A dependent, as its sources hold it: weakly, so that dropping the dependent stops its
 /// recomputation. [`Derived::new`] makes them for its sources; [`DependentHandle::new`] makes one

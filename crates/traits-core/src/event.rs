@@ -7,7 +7,8 @@ use std::rc::{Rc, Weak};
 use futures_channel::mpsc;
 use futures_signals::signal::{Mutable, MutableSignalCloned};
 
-use crate::observers::{ObserverGuard, ObserverKey, ObserverList, Tier, Unobserve};
+use crate::guard::{ObserverGuard, ObserverKey, Unobserve};
+use crate::observers::{ObserverList, Tier};
 
 /// A typed event: [`fire`](Self::fire) hands a value to every observer, in order, and keeps none.
 ///

@@ -60,16 +60,18 @@
 mod derived;
 mod error;
 mod event;
+mod guard;
 mod macros;
 mod observable;
 mod observers;
 mod validated;
 
-pub use derived::{Dependency, DependentHandle, Derived};
+pub use derived::{Dependency, DependentHandle, Derived, Recompute};
 pub use error::ValidationError;
 pub use event::Event;
+pub use guard::{ObserverGuard, ObserverKey, Unobserve};
 pub use observable::Observable;
-pub use observers::{ObserverGuard, ObserverKey, ObserverList, Recompute, Unobserve};
+pub use observers::ObserverList;
 pub use validated::{ValidatedObservable, Validator};
 
 /// Re-exported so that users bind signals without naming a second version of the crate.

@@ -7,7 +7,8 @@ use std::rc::{Rc, Weak};
 use futures_signals::signal::{Mutable, MutableSignalCloned};
 
 use crate::derived::{Dependency, DependentHandle, Derived};
-use crate::observers::{ObserverGuard, ObserverKey, ObserverList, Tier, Unobserve};
+use crate::guard::{ObserverGuard, ObserverKey, Unobserve};
+use crate::observers::{ObserverList, Tier};
 
 /// A typed value that notifies observers, with the old and the new value, whenever it changes.
 ///

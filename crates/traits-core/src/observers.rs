@@ -27,58 +27,11 @@ use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::{Rc, Weak};
 
-use crate::derived::DependentHandle;
-
-/// Identifies one registered callback inside an [`ObserverList`], for
-/// [`Unobserve::unobserve`]. Keys increase with registration.
-///
-/// ```
-/// use std::rc::Weak;
-/// use traits_core::{ObserverKey, ObserverList, Unobserve};
-///
-/// struct Nobody;
-/// impl Unobserve for Nobody { fn unobserve(&self, _key: ObserverKey) {} }
-///
-/// let list = ObserverList::<u8>::new();
-/// let guard = list.observe(0, |_| {}, Weak::<Nobody>::new());
-/// assert_eq!(list.len(), 1);
-/// # drop(guard);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ObserverKey(u64);
+use crate::derived::{DependentHandle, Recompute};
+use crate::guard::{ObserverGuard, ObserverKey, Unobserve};
 
 /// A registered closure. Returning `false` unregisters it (used by streams whose receiver is gone).
 pub(crate) type Callback<A> = Rc<dyn Fn(&A) -> bool>;
-
-/// Something to recompute when a source changes: a [`Derived`](crate::Derived) property, or a
-/// type of yours that keeps derived values up to date itself.
-///
-/// Register one with any [`Dependency`](crate::Dependency) through a
-/// [`DependentHandle`](crate::DependentHandle). Sources hold it weakly: once nobody holds it,
-/// it simply stops being called. It is called in the source's dependents tier, after every
-/// observer of the source, once per change, in order.
-///
-/// ```
-/// use std::{cell::Cell, rc::Rc};
-/// use traits_core::{Dependency, DependentHandle, Observable, Recompute};
-///
-/// /// Counts the changes of whatever it depends on.
-/// struct Changes(Cell<u32>);
-/// impl Recompute for Changes {
-///     fn source_changed(&self) { self.0.set(self.0.get() + 1) }
-/// }
-///
-/// let value = Observable::new(1);
-/// let changes = Rc::new(Changes(Cell::new(0)));
-/// let _guard = value.add_dependent(DependentHandle::new(&changes));
-/// value.set(2);
-/// value.set(2); // no change
-/// assert_eq!(changes.0.get(), 1);
-/// ```
-pub trait Recompute {
-    /// One of the sources changed; its new value is already stored.
-    fn source_changed(&self);
-}
 
 /// What one registration calls.
 enum Entry<A> {
@@ -128,18 +81,6 @@ impl<A> Slot<A> {
     /// Notification order: ranks ascending, then registration order.
     fn rank(&self) -> u8 {
         self.key.rank()
-    }
-}
-
-impl ObserverKey {
-    /// The key of the `serial`-th registration of a list, with its rank in the low byte: keys
-    /// still increase with registration.
-    fn new(serial: u64, rank: u8) -> Self {
-        ObserverKey(serial << 8 | u64::from(rank))
-    }
-
-    fn rank(self) -> u8 {
-        self.0 as u8
     }
 }
 
@@ -425,10 +366,7 @@ impl<A: 'static> ObserverList<A> {
             key,
             entry: Some(entry),
         });
-        ObserverGuard {
-            list: Some(owner),
-            key,
-        }
+        ObserverGuard::new(owner, key)
     }
 
     /// True when no callback or dependent is registered: emitting would do nothing.
@@ -578,92 +516,5 @@ impl<A: 'static> ObserverList<A> {
         // The callback (and whatever it captured) is dropped outside the borrow: its `Drop`
         // may touch this list again.
         drop(removed);
-    }
-}
-
-/// Type-erased removal, so that one guard type serves every observable: implemented by
-/// whatever embeds an [`ObserverList`] (see its example), which [`ObserverGuard`]s reach
-/// through a `Weak<dyn Unobserve>`.
-pub trait Unobserve {
-    /// Unregisters the callback with `key` (usually `self.observers.remove(key)`).
-    fn unobserve(&self, key: ObserverKey);
-}
-
-/// Keeps an observer registered; dropping it unregisters the observer.
-///
-/// Returned by every `observe` method of this crate. Keep the guard as long as the observer
-/// should run (store it next to the widget it updates). Dropping it inside a notification stops
-/// the observer at once: it is not called again, not even for the rest of that notification.
-/// A guard may outlive the observable it came from; dropping it then does nothing.
-///
-/// ```
-/// use std::{cell::Cell, rc::Rc};
-/// use traits_core::Observable;
-///
-/// let count = Observable::new(0);
-/// let seen = Rc::new(Cell::new(0));
-/// let guard = count.observe({
-///     let seen = seen.clone();
-///     move |_old, _new| seen.set(seen.get() + 1)
-/// });
-/// count.set(1);
-/// drop(guard);
-/// count.set(2);
-/// assert_eq!(seen.get(), 1);
-/// ```
-#[must_use = "dropping the guard unregisters the observer at once"]
-pub struct ObserverGuard {
-    list: Option<Weak<dyn Unobserve>>,
-    key: ObserverKey,
-}
-
-impl ObserverGuard {
-    /// Keeps the observer registered for as long as the observable lives, and consumes the guard.
-    ///
-    /// ```
-    /// use std::{cell::Cell, rc::Rc};
-    /// use traits_core::Observable;
-    ///
-    /// let value = Observable::new(0);
-    /// let seen = Rc::new(Cell::new(0));
-    /// let s = seen.clone();
-    /// value.observe(move |_, new| s.set(*new)).detach();
-    /// value.set(5);
-    /// assert_eq!(seen.get(), 5);
-    /// ```
-    pub fn detach(mut self) {
-        self.list = None;
-    }
-
-    /// The key of the registration this guard keeps.
-    ///
-    /// ```
-    /// let value = traits_core::Observable::new(0);
-    /// let a = value.observe(|_, _| {});
-    /// let b = value.observe(|_, _| {});
-    /// assert!(a.key() < b.key());
-    /// ```
-    pub fn key(&self) -> ObserverKey {
-        self.key
-    }
-}
-
-impl Drop for ObserverGuard {
-    fn drop(&mut self) {
-        if let Some(list) = self.list.take().and_then(|weak| weak.upgrade()) {
-            list.unobserve(self.key);
-        }
-    }
-}
-
-impl std::fmt::Debug for ObserverGuard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let attached = self
-            .list
-            .as_ref()
-            .is_some_and(|weak| weak.strong_count() > 0);
-        f.debug_struct("ObserverGuard")
-            .field("attached", &attached)
-            .finish()
     }
 }

@@ -7,8 +7,8 @@ use futures_signals::signal::MutableSignalCloned;
 
 use crate::derived::{Dependency, DependentHandle, Derived};
 use crate::error::ValidationError;
+use crate::guard::ObserverGuard;
 use crate::observable::Observable;
-use crate::observers::ObserverGuard;
 
 /// A validator: accepts a candidate value or says why not.
 pub type Validator<T> = Rc<dyn Fn(&T) -> Result<(), ValidationError>>;
