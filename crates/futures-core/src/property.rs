@@ -22,6 +22,11 @@ use crate::state::FutureState;
 /// A change of a future's state: old, then new.
 type Change = (FutureState, FutureState);
 
+/// The ranks of the observers of each property in the status's list: a02's order.
+const STATE_RANK: u8 = 0;
+const CANCELLABLE_RANK: u8 = 1;
+const DONE_RANK: u8 = 2;
+
 /// The observers of a future's public state: the body of every [`FutureProperty`]. The state
 /// itself is the owner's ([`StatusOwner::state`]), derived from its state machine.
 pub(crate) struct Status {
@@ -47,7 +52,16 @@ impl Status {
         if let Some(mutable) = self.mutable.get() {
             mutable.set(new);
         }
-        if !self.observers.is_empty() {
+        // Observers of a projection that did not change would ignore the change: when only they
+        // are registered (a `done` observer, while the task starts), skip the notification.
+        let cancellable = old.is_cancellable() != new.is_cancellable();
+        let done = old.is_done() != new.is_done();
+        let heard = self.observers.any_rank(|rank| match rank {
+            CANCELLABLE_RANK => cancellable,
+            DONE_RANK => done,
+            _ => true,
+        });
+        if heard {
             self.observers.emit((old, new));
         }
     }
@@ -128,7 +142,7 @@ impl FutureProperty<FutureState> {
         FutureProperty {
             owner,
             facet: Facet {
-                rank: 0,
+                rank: STATE_RANK,
                 project: |state| state,
             },
         }
@@ -140,7 +154,7 @@ impl FutureProperty<bool> {
         FutureProperty {
             owner,
             facet: Facet {
-                rank: 1,
+                rank: CANCELLABLE_RANK,
                 project: FutureState::is_cancellable,
             },
         }
@@ -150,7 +164,7 @@ impl FutureProperty<bool> {
         FutureProperty {
             owner,
             facet: Facet {
-                rank: 2,
+                rank: DONE_RANK,
                 project: FutureState::is_done,
             },
         }

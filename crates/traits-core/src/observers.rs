@@ -369,6 +369,29 @@ impl<A: 'static> ObserverList<A> {
         ObserverGuard::new(owner, key)
     }
 
+    /// True when a callback of a rank for which `wanted` holds is registered; dependents count
+    /// as rank 255. An observable whose ranks stand for different views of one value uses it to
+    /// skip a notification that only ranks whose view did not change would hear.
+    ///
+    /// ```
+    /// use std::rc::Weak;
+    /// use traits_core::{ObserverKey, ObserverList, Unobserve};
+    /// struct Nobody;
+    /// impl Unobserve for Nobody { fn unobserve(&self, _: ObserverKey) {} }
+    /// let list = ObserverList::<u8>::new();
+    /// let _guard = list.observe(2, |_| {}, Weak::<Nobody>::new());
+    /// assert!(list.any_rank(|rank| rank == 2));
+    /// assert!(!list.any_rank(|rank| rank < 2));
+    /// ```
+    pub fn any_rank(&self, wanted: impl Fn(u8) -> bool) -> bool {
+        let table = self.table.borrow();
+        table
+            .first
+            .iter()
+            .chain(table.rest())
+            .any(|slot| slot.entry.is_some() && wanted(slot.rank()))
+    }
+
     /// True when no callback or dependent is registered: emitting would do nothing.
     ///
     /// ```
