@@ -17,7 +17,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -261,25 +261,34 @@ fn library_latency(n: usize, gap: Duration) -> Vec<f64> {
 }
 
 /// Counts the bytes the process has allocated and not yet freed, so that memory per future is
-/// measured exactly (resident-set figures hide reused pages).
+/// measured exactly (resident-set figures hide reused pages). It counts only while the memory
+/// workload runs: a counter updated by every thread at every allocation would be a contended
+/// cache line in the other workloads, and would measure itself rather than the library.
 struct CountingAllocator;
 
+static COUNTING: AtomicBool = AtomicBool::new(false);
 static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
 
 // SAFETY: every method delegates to the system allocator with the caller's arguments unchanged,
 // so the allocator contract holds as it does for `System`; the counter is only bookkeeping.
 unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
+        if COUNTING.load(Ordering::Relaxed) {
+            LIVE_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
+        }
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
+        if COUNTING.load(Ordering::Relaxed) {
+            LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
+        }
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE_BYTES.fetch_add(new_size, Ordering::Relaxed);
-        LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
+        if COUNTING.load(Ordering::Relaxed) {
+            LIVE_BYTES.fetch_add(new_size, Ordering::Relaxed);
+            LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
+        }
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
@@ -312,12 +321,16 @@ fn library_memory(n: usize) -> f64 {
     for _ in 0..WORKERS {
         busy.recv().unwrap();
     }
-    let mut futures = Vec::with_capacity(n); // the handles the caller keeps are not counted
+    // The handles the caller keeps are not counted. Only the submitting thread allocates or frees while
+    // counting: the workers are blocked.
+    let mut futures = Vec::with_capacity(n);
+    COUNTING.store(true, Ordering::SeqCst);
     let before = live_bytes();
     for _ in 0..n {
         futures.push(submit_call(&executor, || ()).unwrap());
     }
     let after = live_bytes();
+    COUNTING.store(false, Ordering::SeqCst);
     drop(release);
     // Wait on the executor's count: a condition over every future would be checked after every
     // message, quadratic in n.

@@ -56,6 +56,7 @@ mod event_loop;
 mod executor;
 mod future;
 mod iteration;
+mod job_queue;
 mod machine;
 mod message;
 mod pipe;

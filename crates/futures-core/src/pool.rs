@@ -6,9 +6,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 
-use crossbeam_channel::{Receiver, Sender};
 use thiserror::Error;
 
+use crate::job_queue::JobQueue;
 use crate::runner::QueuedTask;
 
 /// A unit of work for a pool: run it once on some worker thread.
@@ -51,7 +51,7 @@ pub trait WorkerPool: Send + Sync {
     fn execute(&self, job: Job) -> Result<(), PoolClosed>;
 }
 
-/// A fixed-size pool of named worker threads fed by a crossbeam channel.
+/// A fixed-size pool of named worker threads fed by one job queue.
 ///
 /// Threads start lazily, one per submitted job, up to the pool's size. A panicking job does not
 /// kill its thread. [`shutdown`](Self::shutdown) lets queued jobs finish, then joins every
@@ -71,8 +71,7 @@ pub trait WorkerPool: Send + Sync {
 pub struct ThreadPool {
     size: usize,
     name: String,
-    sender: Mutex<Option<Sender<Work>>>,
-    receiver: Receiver<Work>,
+    queue: Arc<JobQueue<Work>>,
     threads: Mutex<Vec<JoinHandle<()>>>,
     started: AtomicUsize,
 }
@@ -104,12 +103,10 @@ impl ThreadPool {
     /// assert_eq!(pool.started_threads(), 0);
     /// ```
     pub fn new(size: usize) -> Self {
-        let (sender, receiver) = crossbeam_channel::unbounded();
         ThreadPool {
             size: size.max(1),
             name: format!("tf-pool{}", POOL_IDS.fetch_add(1, Ordering::Relaxed)),
-            sender: Mutex::new(Some(sender)),
-            receiver,
+            queue: Arc::new(JobQueue::new()),
             threads: Mutex::new(Vec::new()),
             started: AtomicUsize::new(0),
         }
@@ -144,7 +141,7 @@ impl ThreadPool {
     /// pool.shutdown(); // harmless
     /// ```
     pub fn shutdown(&self) {
-        drop(self.sender.lock().unwrap_or_else(|p| p.into_inner()).take());
+        self.queue.close();
         let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));
         for thread in threads {
             if thread.thread().id() == thread::current().id() {
@@ -160,11 +157,11 @@ impl ThreadPool {
         if index >= self.size {
             return;
         }
-        let receiver = self.receiver.clone();
+        let queue = Arc::clone(&self.queue);
         let spawned = thread::Builder::new()
             .name(format!("{}-w{index}", self.name))
             .spawn(move || {
-                for work in receiver.iter() {
+                while let Some(work) = queue.pop() {
                     // Tasks catch their own panics; this protects the thread from other jobs.
                     let _ = panic::catch_unwind(AssertUnwindSafe(|| work.run()));
                 }
@@ -186,11 +183,7 @@ impl ThreadPool {
     }
 
     fn queue(&self, work: Work) -> Result<(), PoolClosed> {
-        {
-            let sender = self.sender.lock().unwrap_or_else(|p| p.into_inner());
-            let sender = sender.as_ref().ok_or(PoolClosed)?;
-            sender.send(work).map_err(|_| PoolClosed)?;
-        }
+        self.queue.push(work).map_err(|_| PoolClosed)?;
         if self.started.load(Ordering::Acquire) < self.size {
             self.start_thread();
         }
@@ -214,7 +207,7 @@ impl Drop for ThreadPool {
     /// Closes the job queue without joining: idle threads exit at once, busy ones after their
     /// current job. Call [`shutdown`](ThreadPool::shutdown) first to wait for them.
     fn drop(&mut self) {
-        drop(self.sender.lock().unwrap_or_else(|p| p.into_inner()).take());
+        self.queue.close();
     }
 }
 
