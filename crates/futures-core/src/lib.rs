@@ -60,6 +60,7 @@ mod job_queue;
 mod machine;
 mod message;
 mod pipe;
+mod pipe_table;
 mod pool;
 mod progress;
 mod property;

@@ -2,7 +2,7 @@
 //!
 //! Workers announce a pipe's key on one crossbeam channel when its queue goes from empty to
 //! non-empty ([`RouterShared::announce`]); the main thread receives keys, looks the pipe up in a
-//! slotmap and dispatches its messages one at a time. The same channel is what the headless
+//! table ([`PipeTable`]) and dispatches its messages one at a time. The same channel is what the headless
 //! event loop blocks on. For event loops that must be woken another way, an optional wake hook
 //! is called at most once per burst: `wake_pending` is set by the first announcement and
 //! cleared by the main thread before it drains the channel, so an announcement that races with
@@ -15,16 +15,11 @@ use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 use std::time::Instant;
 
-use slotmap::{Key, SlotMap};
-
 use crate::pipe::PipeTarget;
+pub(crate) use crate::pipe_table::PipeKey;
+use crate::pipe_table::PipeTable;
 use crate::sync::crossbeam_channel::{self, Receiver, Sender};
 use crate::sync::{Arc, AtomicBool, Mutex, Ordering};
-
-slotmap::new_key_type! {
-    /// Identifies a live pipe (one task) in the router.
-    pub(crate) struct PipeKey;
-}
 
 /// A callback that asks the main thread's event loop to wake and dispatch.
 pub(crate) type WakeHook = Arc<dyn Fn() + Send + Sync>;
@@ -96,7 +91,7 @@ pub(crate) enum Step {
 pub(crate) struct Router {
     shared: Arc<RouterShared>,
     ready: Receiver<PipeKey>,
-    pipes: RefCell<SlotMap<PipeKey, Rc<dyn PipeTarget>>>,
+    pipes: RefCell<PipeTable<Rc<dyn PipeTarget>>>,
     /// Pipes whose key was received but whose batch is not fully dispatched.
     active: RefCell<VecDeque<PipeKey>>,
     /// Sentinels posted and seen, for `exercise_event_loop`.
@@ -113,7 +108,7 @@ impl Router {
                 wake_hook: Mutex::new(wake_hook),
             }),
             ready: receiver,
-            pipes: RefCell::new(SlotMap::with_key()),
+            pipes: RefCell::new(PipeTable::new()),
             active: RefCell::new(VecDeque::new()),
             sentinels_seen: Cell::new(0),
         }

@@ -1,0 +1,225 @@
+//! [`PipeTable`]: the router's table of live pipes, a slab of fixed-size pages.
+//!
+//! Why not one growing vector (a slot map): a burst of submissions keeps every future in the
+//! table at once, and a vector that doubles copies the whole table each time, touching fresh
+//! memory twice over; freeing it in one piece at the end then makes glibc coalesce and trim
+//! the heap, so the next burst faults every page in again. Pages of [`PAGE_SLOTS`] slots are
+//! allocated once each, never move, and are reused through an intrusive free list.
+//!
+//! A key is an index and the generation of its slot when the entry went in; removing an entry
+//! bumps the slot's generation, so an old key (a late announcement of a finished pipe) finds
+//! nothing instead of the slot's next occupant.
+
+use std::fmt;
+
+/// Slots per page: 1024 slots of 24 bytes for the router's entries.
+const PAGE_SLOTS: usize = 1024;
+
+/// The end of the free list.
+const NO_SLOT: u32 = u32::MAX;
+
+/// Identifies a live pipe (one task) in the router's table; `Copy` and `Send`, so workers
+/// announce it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct PipeKey {
+    index: u32,
+    generation: u32,
+}
+
+impl PipeKey {
+    /// A key that no entry ever has (the router's sentinel).
+    pub(crate) fn null() -> Self {
+        PipeKey {
+            index: NO_SLOT,
+            generation: 0,
+        }
+    }
+
+    pub(crate) fn is_null(self) -> bool {
+        self.index == NO_SLOT
+    }
+}
+
+impl fmt::Debug for PipeKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_null() {
+            f.write_str("PipeKey(null)")
+        } else {
+            write!(f, "PipeKey({}v{})", self.index, self.generation)
+        }
+    }
+}
+
+struct Slot<T> {
+    generation: u32,
+    /// The next vacant slot when this one is vacant.
+    next_free: u32,
+    value: Option<T>,
+}
+
+/// A table of values addressed by [`PipeKey`]s, in pages that never move.
+pub(crate) struct PipeTable<T> {
+    pages: Vec<Box<[Slot<T>]>>,
+    /// Slots handed out so far (vacant or not); the next fresh slot's index.
+    used: u32,
+    free_head: u32,
+    len: usize,
+}
+
+impl<T> PipeTable<T> {
+    pub(crate) fn new() -> Self {
+        PipeTable {
+            pages: Vec::new(),
+            used: 0,
+            free_head: NO_SLOT,
+            len: 0,
+        }
+    }
+
+    fn slot(&self, index: u32) -> Option<&Slot<T>> {
+        let index = index as usize;
+        self.pages
+            .get(index / PAGE_SLOTS)
+            .map(|page| &page[index % PAGE_SLOTS])
+    }
+
+    fn slot_mut(&mut self, index: u32) -> Option<&mut Slot<T>> {
+        let index = index as usize;
+        self.pages
+            .get_mut(index / PAGE_SLOTS)
+            .map(|page| &mut page[index % PAGE_SLOTS])
+    }
+
+    /// Inserts the value `make` returns for its key. If `make` panics, the table is unchanged.
+    pub(crate) fn insert_with_key(&mut self, make: impl FnOnce(PipeKey) -> T) -> PipeKey {
+        let index = if self.free_head != NO_SLOT {
+            self.free_head
+        } else {
+            assert!(self.used < NO_SLOT, "more than 2³² − 1 pipes alive at once");
+            if (self.used as usize).is_multiple_of(PAGE_SLOTS) {
+                self.pages.push(
+                    (0..PAGE_SLOTS)
+                        .map(|_| Slot {
+                            generation: 0,
+                            next_free: NO_SLOT,
+                            value: None,
+                        })
+                        .collect(),
+                );
+            }
+            self.used
+        };
+        let generation = self.slot(index).map_or(0, |slot| slot.generation);
+        let key = PipeKey { index, generation };
+        let value = make(key);
+        // Commit only now: `make` may have panicked.
+        if index == self.used {
+            self.used += 1;
+        }
+        let from_free_list = index == self.free_head;
+        let slot = self.slot_mut(index).expect("the slot's page exists");
+        slot.value = Some(value);
+        let next_free = slot.next_free;
+        if from_free_list {
+            self.free_head = next_free;
+        }
+        self.len += 1;
+        key
+    }
+
+    pub(crate) fn get(&self, key: PipeKey) -> Option<&T> {
+        self.slot(key.index)
+            .filter(|slot| slot.generation == key.generation)
+            .and_then(|slot| slot.value.as_ref())
+    }
+
+    /// Removes and returns the entry, if `key` still names it.
+    pub(crate) fn remove(&mut self, key: PipeKey) -> Option<T> {
+        let free_head = self.free_head;
+        let slot = self
+            .slot_mut(key.index)
+            .filter(|slot| slot.generation == key.generation)?;
+        let value = slot.value.take()?;
+        slot.generation = slot.generation.wrapping_add(1);
+        slot.next_free = free_head;
+        self.free_head = key.index;
+        self.len -= 1;
+        Some(value)
+    }
+
+    /// The number of entries.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Every entry, in slot order.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &T> {
+        self.pages
+            .iter()
+            .flat_map(|page| page.iter())
+            .filter_map(|slot| slot.value.as_ref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PipeKey, PipeTable, PAGE_SLOTS};
+
+    #[test]
+    fn entries_are_found_by_their_keys_across_pages() {
+        let mut table = PipeTable::new();
+        let keys: Vec<PipeKey> = (0..PAGE_SLOTS * 2 + 3)
+            .map(|i| table.insert_with_key(|_| i))
+            .collect();
+        assert_eq!(table.len(), PAGE_SLOTS * 2 + 3);
+        for (i, key) in keys.iter().enumerate() {
+            assert_eq!(table.get(*key), Some(&i));
+        }
+        assert_eq!(table.values().count(), table.len());
+    }
+
+    #[test]
+    fn a_removed_entry_is_gone_and_its_old_key_never_finds_the_next_occupant() {
+        let mut table = PipeTable::new();
+        let first = table.insert_with_key(|_| "first");
+        assert_eq!(table.remove(first), Some("first"));
+        assert_eq!(table.remove(first), None, "removal is idempotent");
+        let second = table.insert_with_key(|_| "second");
+        assert_ne!(first, second, "the slot is reused under a new generation");
+        assert_eq!(table.get(first), None);
+        assert_eq!(table.get(second), Some(&"second"));
+        assert_eq!(table.len(), 1);
+    }
+
+    #[test]
+    fn make_receives_the_key_of_its_entry() {
+        let mut table = PipeTable::new();
+        let key = table.insert_with_key(|key| key);
+        assert_eq!(table.get(key), Some(&key));
+    }
+
+    #[test]
+    fn a_panicking_make_leaves_the_table_unchanged() {
+        let mut table = PipeTable::new();
+        let kept = table.insert_with_key(|_| 1);
+        let gone = table.insert_with_key(|_| 2);
+        table.remove(gone);
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            table.insert_with_key(|_| -> i32 { panic!("make failed") })
+        }));
+        assert!(panicked.is_err());
+        assert_eq!(table.len(), 1);
+        let next = table.insert_with_key(|_| 3);
+        assert_eq!(next.index, gone.index, "the free slot is still free");
+        assert_eq!((table.get(kept), table.get(next)), (Some(&1), Some(&3)));
+    }
+
+    #[test]
+    fn the_null_key_finds_nothing() {
+        let mut table = PipeTable::new();
+        table.insert_with_key(|_| ());
+        assert!(PipeKey::null().is_null());
+        assert_eq!(table.get(PipeKey::null()), None);
+        assert_eq!(table.remove(PipeKey::null()), None);
+    }
+}
