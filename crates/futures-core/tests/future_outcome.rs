@@ -193,16 +193,22 @@ impl std::fmt::Debug for Payload {
 
 type PayloadFuture = CallFuture<Payload, Payload>;
 
+/// A detached payload future fed `prefix`, made of `S` (Started) and `C` (a cancel).
+fn started_and_cancelled(prefix: &str) -> PayloadFuture {
+    let future: PayloadFuture = CallFuture::detached(Default::default(), || {});
+    for letter in prefix.chars() {
+        match letter {
+            'C' => assert!(future.cancel()),
+            _ => future.receive(TaskMessage::Started).unwrap(),
+        }
+    }
+    future
+}
+
 #[test]
 fn a15_cancelled_then_returns_no_result_and_value_dropped() {
     for prefix in ["SC", "CS"] {
-        let future: PayloadFuture = CallFuture::detached(Default::default(), || {});
-        for letter in prefix.chars() {
-            match letter {
-                'C' => assert!(future.cancel()),
-                _ => future.receive(TaskMessage::Started).unwrap(),
-            }
-        }
+        let future = started_and_cancelled(prefix);
         let drops = Arc::new(AtomicUsize::new(0));
         future
             .receive(TaskMessage::Returned(Payload(drops.clone())))
@@ -221,13 +227,7 @@ fn a15_cancelled_then_returns_no_result_and_value_dropped() {
 #[test]
 fn a15_cancelled_then_fails_no_error_and_error_dropped() {
     for prefix in ["SC", "CS"] {
-        let future: PayloadFuture = CallFuture::detached(Default::default(), || {});
-        for letter in prefix.chars() {
-            match letter {
-                'C' => assert!(future.cancel()),
-                _ => future.receive(TaskMessage::Started).unwrap(),
-            }
-        }
+        let future = started_and_cancelled(prefix);
         let drops = Arc::new(AtomicUsize::new(0));
         future
             .receive(TaskMessage::Failed(TaskError::Error(Payload(
