@@ -8,23 +8,28 @@
 //! ring buffer is reused, so queueing allocates only when the backlog outgrows it.
 //!
 //! Wake-ups: a worker that finds the queue empty first spins and yields for a while, watching
-//! `len` without the lock (crossbeam's `Backoff`), and only then sleeps on the condition
-//! variable, counted in `sleeping`. `push` signals only when some sleeper has not been
-//! signalled already (`notified`), so a burst of jobs into an idle pool costs at most one
-//! signal per sleeping worker, and none while a worker is spinning.
+//! the count of unclaimed jobs without the lock (crossbeam's `Backoff`), and only then sleeps on
+//! the condition variable, counted in `sleeping`. A spinning worker claims a job by decrementing
+//! that count before it takes the lock, so that of several spinning workers only one goes for
+//! each job and the others leave the lock to the submitting thread; the count sits on a cache
+//! line of its own, so spinning does not disturb the lock's line. `push` signals only when some
+//! sleeper has not been signalled already (`notified`), so a burst of jobs into an idle pool
+//! costs at most one signal per sleeping worker, and none while a worker is spinning.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
-use crossbeam_utils::Backoff;
+use crossbeam_utils::{Backoff, CachePadded};
 
 /// A multi-producer, multi-consumer FIFO queue of jobs whose `pop` blocks until a job arrives
 /// or the queue is closed and drained.
 pub(crate) struct JobQueue<T> {
     state: Mutex<State<T>>,
-    /// How many jobs are queued, readable without the lock by spinning workers.
-    len: AtomicUsize,
+    /// How many queued jobs no worker has claimed yet. A worker claims a job by decrementing
+    /// it, then takes the job under the lock (which is then certain to find one). On a line of
+    /// its own: spinning workers read it without disturbing the lock's line.
+    unclaimed: CachePadded<AtomicUsize>,
     available: Condvar,
 }
 
@@ -47,7 +52,7 @@ impl<T> JobQueue<T> {
                 notified: 0,
                 closed: false,
             }),
-            len: AtomicUsize::new(0),
+            unclaimed: CachePadded::new(AtomicUsize::new(0)),
             available: Condvar::new(),
         }
     }
@@ -66,7 +71,7 @@ impl<T> JobQueue<T> {
                 return Err(job);
             }
             state.jobs.push_back(job);
-            self.len.store(state.jobs.len(), Ordering::Release);
+            self.unclaimed.fetch_add(1, Ordering::Release);
             let signal = state.sleeping > state.notified;
             if signal {
                 state.notified += 1;
@@ -88,33 +93,56 @@ impl<T> JobQueue<T> {
     /// The next job, waiting for one if need be; `None` once the queue is closed and empty.
     pub(crate) fn pop(&self) -> Option<T> {
         let backoff = Backoff::new();
-        loop {
-            if self.len.load(Ordering::Acquire) > 0 || backoff.is_completed() {
-                let mut state = self.lock();
-                loop {
-                    if let Some(job) = state.jobs.pop_front() {
-                        self.len.store(state.jobs.len(), Ordering::Release);
-                        return Some(job);
-                    }
-                    if state.closed {
-                        return None;
-                    }
-                    if !backoff.is_completed() {
-                        break; // another worker took it: back to spinning
-                    }
-                    state.sleeping += 1;
-                    state = self
-                        .available
-                        .wait(state)
-                        .unwrap_or_else(|p| p.into_inner());
-                    state.sleeping -= 1;
-                    // A spurious wake-up may take another sleeper's signal: that sleeper is
-                    // then signalled again by the next push, which is harmless.
-                    state.notified = state.notified.saturating_sub(1);
-                }
+        while !backoff.is_completed() {
+            if self.claim() {
+                return Some(Self::take_claimed(self.lock()));
             }
             backoff.snooze();
         }
+        let mut state = self.lock();
+        loop {
+            if self.claim() {
+                return Some(Self::take_claimed(state));
+            }
+            if state.closed {
+                return None;
+            }
+            state.sleeping += 1;
+            state = self
+                .available
+                .wait(state)
+                .unwrap_or_else(|p| p.into_inner());
+            state.sleeping -= 1;
+            // A spurious wake-up may take another sleeper's signal: that sleeper is then
+            // signalled again by the next push, which is harmless.
+            state.notified = state.notified.saturating_sub(1);
+        }
+    }
+
+    /// Claims one queued job, if any is unclaimed: the caller then takes it under the lock.
+    fn claim(&self) -> bool {
+        let mut unclaimed = self.unclaimed.load(Ordering::Relaxed);
+        while unclaimed > 0 {
+            match self.unclaimed.compare_exchange_weak(
+                unclaimed,
+                unclaimed - 1,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => unclaimed = actual,
+            }
+        }
+        false
+    }
+
+    /// Takes a job the caller claimed. Jobs are counted as unclaimed only once queued (under
+    /// the lock), and every take follows a claim, so the queue holds a job for every claim.
+    fn take_claimed(mut state: MutexGuard<'_, State<T>>) -> T {
+        state
+            .jobs
+            .pop_front()
+            .expect("a claimed job stays queued until its claimer takes it")
     }
 }
 
