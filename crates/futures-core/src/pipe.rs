@@ -9,9 +9,11 @@
 //! Fast path: a batch is a [`Batch`], not a vector of messages. The protocol fixes where `S`,
 //! `A`, `R` and `X` can appear (first, alone, last), so they travel in two fixed slots and only
 //! custom messages need a vector: a call (`S` then `R`) allocates nothing in its pipe, and a
-//! stream of items reuses two vectors that swap roles.
+//! stream of items reuses two vectors that swap roles. The final message (the task's result)
+//! stays in the shared slot until its turn comes: the main side only notes that it is there,
+//! which keeps every future a result-sized slot smaller.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::mem;
 
@@ -32,72 +34,78 @@ enum Head {
 /// The final message after `Started`: the task's outcome.
 type Tail<T, E> = Result<T, TaskError<E>>;
 
-/// Messages in protocol order: `head`, then `customs`, then `tail`. `C` is the container of
-/// custom messages: a `Vec` on the worker side, a `VecDeque` on the main side, each boxed and
-/// allocated only for a task that sends custom messages, so that a call costs less memory.
-struct Batch<C, T, E> {
+/// The messages the worker has queued and the main side has not taken yet, in protocol order:
+/// `head`, then `customs`, then `tail`. The custom messages' vector is boxed and allocated only
+/// by a task that sends custom messages (once: it is then recycled), so that a call costs less
+/// memory.
+struct Batch<M, T, E> {
     head: Option<Head>,
-    customs: C,
+    #[allow(clippy::box_collection)]
+    customs: Option<Box<Vec<M>>>,
     tail: Option<Tail<T, E>>,
 }
 
-impl<C: Default, T, E> Batch<C, T, E> {
-    fn new() -> Self {
-        Batch {
-            head: None,
-            customs: C::default(),
-            tail: None,
-        }
-    }
+/// The main side's batch, being dispatched: what the last refill took from the shared batch.
+/// Cells, not a `RefCell`: dispatch is re-entrant (an observer may run the event loop), and no
+/// borrow is held while a message is delivered.
+struct LocalBatch<M> {
+    head: Cell<Option<Head>>,
+    #[allow(clippy::box_collection)]
+    customs: Cell<Option<Box<VecDeque<M>>>>,
+    /// The shared batch's `tail` was there at the last refill: it is delivered (taken from the
+    /// shared batch) after the customs.
+    tail_ready: Cell<bool>,
 }
 
-/// The main side's batch, being dispatched.
-type LocalBatch<H> = Batch<
-    Option<Box<VecDeque<<H as FutureHandler>::Message>>>,
-    <H as FutureHandler>::Output,
-    <H as FutureHandler>::Error,
->;
+impl<M> LocalBatch<M> {
+    fn new() -> Self {
+        LocalBatch {
+            head: Cell::new(None),
+            customs: Cell::new(None),
+            tail_ready: Cell::new(false),
+        }
+    }
 
-impl<M, T, E> Batch<Option<Box<VecDeque<M>>>, T, E> {
-    /// The next message in protocol order.
-    fn pop(&mut self) -> Option<TaskMessage<M, T, E>> {
+    /// The next message in protocol order; the final one is taken from `shared`.
+    fn pop<T, E>(&self, shared: &PipeShared<M, T, E>) -> Option<TaskMessage<M, T, E>> {
         if let Some(head) = self.head.take() {
             return Some(match head {
                 Head::Started => TaskMessage::Started,
                 Head::Abandoned => TaskMessage::Abandoned,
             });
         }
-        if let Some(custom) = self
-            .customs
-            .as_mut()
-            .and_then(|customs| customs.pop_front())
-        {
+        let mut customs = self.customs.take();
+        let custom = customs.as_mut().and_then(|customs| customs.pop_front());
+        self.customs.set(customs);
+        if let Some(custom) = custom {
             return Some(TaskMessage::Custom(custom));
         }
-        self.tail.take().map(|tail| match tail {
+        if !self.tail_ready.replace(false) {
+            return None;
+        }
+        // The worker sends nothing after the final message, so the slot still holds it.
+        let tail = shared.lock().batch.tail.take();
+        tail.map(|tail| match tail {
             Ok(value) => TaskMessage::Returned(value),
             Err(error) => TaskMessage::Failed(error),
         })
     }
 
     fn customs_len(&self) -> usize {
-        self.customs.as_ref().map_or(0, |customs| customs.len())
-    }
-
-    fn is_empty(&self) -> bool {
-        self.head.is_none() && self.customs_len() == 0 && self.tail.is_none()
+        let customs = self.customs.take();
+        let len = customs.as_ref().map_or(0, |customs| customs.len());
+        self.customs.set(customs);
+        len
     }
 
     fn len(&self) -> usize {
-        usize::from(self.head.is_some()) + self.customs_len() + usize::from(self.tail.is_some())
+        usize::from(self.head.get().is_some())
+            + self.customs_len()
+            + usize::from(self.tail_ready.get())
     }
 
-    fn clear(&mut self) {
-        self.head = None;
-        if let Some(customs) = &mut self.customs {
-            customs.clear();
-        }
-        self.tail = None;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -123,10 +131,7 @@ pub(crate) struct PipeShared<M, T, E> {
 }
 
 struct Queue<M, T, E> {
-    // Boxed on purpose: 8 bytes instead of 24 in every task, and allocated only by tasks that
-    // send custom messages (once: the vector is then recycled).
-    #[allow(clippy::box_collection)]
-    batch: Batch<Option<Box<Vec<M>>>, T, E>,
+    batch: Batch<M, T, E>,
     phase: Phase,
     /// The key has been announced and the main side has not taken the batch since.
     scheduled: bool,
@@ -138,7 +143,11 @@ impl<M, T, E> PipeShared<M, T, E> {
     pub(crate) fn new(key: PipeKey, router: Arc<RouterShared>) -> Self {
         PipeShared {
             queue: Mutex::new(Queue {
-                batch: Batch::new(),
+                batch: Batch {
+                    head: None,
+                    customs: None,
+                    tail: None,
+                },
                 phase: Phase::Fresh,
                 scheduled: false,
                 closed: false,
@@ -263,7 +272,7 @@ pub(crate) trait PipeTarget {
 /// The main thread's end of a pipe, kept inside the future it feeds.
 pub(crate) struct PipeEndpoint<H: FutureHandler> {
     owner: Arc<OwnerFor<H>>,
-    buffer: RefCell<LocalBatch<H>>,
+    buffer: LocalBatch<H::Message>,
 }
 
 /// The message type on a pipe to a future with handler `H`.
@@ -284,7 +293,7 @@ impl<H: FutureHandler> PipeEndpoint<H> {
     pub(crate) fn new(owner: Arc<OwnerFor<H>>) -> Self {
         PipeEndpoint {
             owner,
-            buffer: RefCell::new(Batch::new()),
+            buffer: LocalBatch::new(),
         }
     }
 
@@ -296,30 +305,44 @@ impl<H: FutureHandler> PipeEndpoint<H> {
     /// Takes the whole shared batch into the (empty) local buffer: one lock per batch on this
     /// side. The two custom-message vectors swap roles, so a steady stream allocates nothing:
     /// `VecDeque::from` and `Vec::from` of an emptied deque both reuse their allocation, and
-    /// the local deque's box is allocated once, with the first custom message.
+    /// the local deque's box is allocated once, with the first custom message. The final
+    /// message stays in the shared slot; the buffer notes that it is there.
     fn refill(&self) {
-        let mut buffer = self.buffer.borrow_mut();
+        let buffer = &self.buffer;
         debug_assert!(buffer.is_empty());
-        let mut spare = buffer
-            .customs
+        let mut local = buffer.customs.take();
+        let mut spare = local
             .as_mut()
             .map(|customs| Vec::from(mem::take(&mut **customs)))
             .unwrap_or_default();
         {
             let mut queue = self.owner.pipe().lock();
             queue.scheduled = false;
-            buffer.head = queue.batch.head.take();
-            buffer.tail = queue.batch.tail.take();
+            buffer.head.set(queue.batch.head.take());
+            buffer.tail_ready.set(queue.batch.tail.is_some());
             if let Some(customs) = queue.batch.customs.as_mut().filter(|c| !c.is_empty()) {
                 mem::swap(&mut **customs, &mut spare);
             }
         }
         // `spare` now holds the new custom messages, or is the emptied local vector again.
-        if let Some(customs) = &mut buffer.customs {
+        if let Some(customs) = &mut local {
             **customs = VecDeque::from(spare);
         } else if !spare.is_empty() {
-            buffer.customs = Some(Box::new(VecDeque::from(spare)));
+            local = Some(Box::new(VecDeque::from(spare)));
         }
+        buffer.customs.set(local);
+    }
+
+    /// The next message from the local buffer, refilled from the shared batch when it runs
+    /// out, unless `refilled` says that was done already (then it is set).
+    fn next(&self, refilled: &mut bool) -> Option<Envelope<H>> {
+        let message = self.buffer.pop(self.shared());
+        if message.is_some() || *refilled {
+            return message;
+        }
+        *refilled = true;
+        self.refill();
+        self.buffer.pop(self.shared())
     }
 }
 
@@ -337,15 +360,8 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
         let mut delivered = 0;
         let mut refilled = false;
         while budget > 0 {
-            let next = endpoint.buffer.borrow_mut().pop();
-            let message = match next {
-                Some(message) => message,
-                None if !refilled => {
-                    refilled = true;
-                    endpoint.refill();
-                    continue;
-                }
-                None => break,
+            let Some(message) = endpoint.next(&mut refilled) else {
+                break;
             };
             if self.finishes(&message) {
                 retire();
@@ -365,7 +381,7 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
 
     fn has_buffered(&self) -> bool {
         self.endpoint()
-            .is_some_and(|endpoint| !endpoint.buffer.borrow().is_empty())
+            .is_some_and(|endpoint| !endpoint.buffer.is_empty())
     }
 
     fn is_finished(&self) -> bool {
@@ -380,21 +396,27 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
         let Some(endpoint) = self.endpoint() else {
             return;
         };
-        // The common case needs no lock: the worker side's phase is already `Ended`. A future
-        // finished otherwise (fed directly with `receive`) must close its pipe.
-        if !after_final_message {
+        // The common case needs no lock: the worker side's phase is already `Ended`, and the
+        // final message was the last one buffered. A future finished otherwise (fed directly
+        // with `receive`) must close its pipe; a final message still in the shared slot is
+        // dropped here, on the main thread, like every message discarded after the end.
+        let buffer = &endpoint.buffer;
+        let buffered = buffer.len();
+        let tail = if !after_final_message || buffer.tail_ready.get() {
             let mut queue = endpoint.shared().lock();
             queue.closed = true;
             queue.phase = Phase::Ended;
+            queue.batch.tail.take()
+        } else {
+            None
+        };
+        if buffered > 0 {
+            log::warn!("traits-futures: {buffered} message(s) after the final one discarded");
         }
-        let mut buffer = endpoint.buffer.borrow_mut();
-        if !buffer.is_empty() {
-            log::warn!(
-                "traits-futures: {} message(s) after the final one discarded",
-                buffer.len()
-            );
-            buffer.clear();
-        }
+        buffer.head.set(None);
+        drop(buffer.customs.take());
+        buffer.tail_ready.set(false);
+        drop(tail);
     }
 
     #[cfg(loom)]
@@ -402,19 +424,23 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
         let Some(endpoint) = self.endpoint() else {
             return Vec::new();
         };
-        let buffer = endpoint.buffer.borrow();
+        let buffer = &endpoint.buffer;
         let queue = endpoint.shared().lock();
+        // A final message the buffer has noted is still in the shared slot: count it once, as
+        // the buffer's.
+        let tail = queue.batch.tail.as_ref().map(Result::is_ok);
+        let tail_ready = buffer.tail_ready.get();
         let mut inputs = Vec::new();
         for (head, customs, tail) in [
             (
-                buffer.head,
+                buffer.head.get(),
                 buffer.customs_len(),
-                buffer.tail.as_ref().map(Result::is_ok),
+                tail.filter(|_| tail_ready),
             ),
             (
                 queue.batch.head,
                 queue.batch.customs.as_ref().map_or(0, |c| c.len()),
-                queue.batch.tail.as_ref().map(Result::is_ok),
+                tail.filter(|_| !tail_ready),
             ),
         ] {
             inputs.extend(head.map(|head| match head {
