@@ -2,9 +2,9 @@
 //!
 //! The worker side ([`PipeShared::send`]) queues under a per-pipe mutex and, only when the pipe was not
 //! already scheduled, announces the pipe's key to the router: a burst of messages costs one
-//! announcement. The main side ([`PipeEndpoint`]) takes the whole batch in one lock, then hands
-//! the messages to the future one at a time, so that the event loop can check its condition
-//! after every message.
+//! announcement. The main side ([`PipeEndpoint`]) takes the whole batch in one lock (the final
+//! message in a second one, when its turn comes), then hands the messages to the future one at
+//! a time, so that the event loop can check its condition after every message.
 //!
 //! Fast path: a batch is a [`Batch`], not a vector of messages. The protocol fixes where `S`,
 //! `A`, `R` and `X` can appear (first, alone, last), so they travel in two fixed slots and only
