@@ -3,7 +3,10 @@
 //! The floor is what the design's performance model says the machine cannot do without: a
 //! crossbeam job queue, a crossbeam message channel, and one `Mutable::set` per message on the
 //! main thread; nothing else. Each workload alternates floor and library for several rounds and
-//! prints medians, one line per workload:
+//! prints medians, one line per workload. A round is timed from its first allocation to its
+//! last free: the floor frees its per-call state and the library its executor inside the
+//! timing, since each side's frees are part of its cost (and freed later, they would be
+//! charged to whichever round the allocator happens to tidy up in). The lines:
 //!
 //! ```text
 //! workload=NAME n=N rate=R floor_rate=F ratio=X     (ratio = floor rate / library rate)
@@ -12,7 +15,9 @@
 //! ```
 //!
 //! `cargo bench -p traits-futures --bench compare` (or `just bench`). `BENCH_SCALE=0.1` shrinks
-//! every workload for a quick look; `BENCH_ROUNDS` sets the rounds (default 5).
+//! every workload for a quick look; `BENCH_ROUNDS` sets the rounds (default 5);
+//! `BENCH_VERBOSE=1` prints every round's rates (and, on Linux, the process's minor page faults
+//! so far) to stderr, which shows how much one run varies on a shared machine.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -120,6 +125,8 @@ fn floor_calls(n: usize) -> f64 {
         }
     }
     drop(pool);
+    // The per-call state is freed inside the timing, as the library frees its futures.
+    drop(states);
     n as f64 / start.elapsed().as_secs_f64()
 }
 
@@ -188,6 +195,7 @@ fn library_calls(n: usize) -> f64 {
     }
     executor.run_until(|| done.get() == n, None).unwrap();
     executor.shutdown(None).unwrap();
+    drop(executor);
     n as f64 / start.elapsed().as_secs_f64()
 }
 
@@ -206,6 +214,7 @@ fn library_iteration(n: usize) -> f64 {
     executor.run_until(|| future.done().get(), None).unwrap();
     assert_eq!(count.get(), n);
     executor.shutdown(None).unwrap();
+    drop((future, executor));
     n as f64 / start.elapsed().as_secs_f64()
 }
 
@@ -230,6 +239,7 @@ fn library_progress(n: usize) -> f64 {
     executor.run_until(|| future.done().get(), None).unwrap();
     assert_eq!(count.get(), n);
     executor.shutdown(None).unwrap();
+    drop((future, executor));
     n as f64 / start.elapsed().as_secs_f64()
 }
 
@@ -351,15 +361,41 @@ fn compare_rates(
     library: impl Fn(usize) -> f64,
 ) {
     let (mut floor_rates, mut library_rates) = (Vec::new(), Vec::new());
-    for _ in 0..rounds() {
+    let verbose = std::env::var_os("BENCH_VERBOSE").is_some();
+    for round in 0..rounds() {
         floor_rates.push(floor(n));
         library_rates.push(library(n));
+        if verbose {
+            eprintln!(
+                "  {name} round {round}: floor_rate={:.0} rate={:.0} faults={}",
+                floor_rates[round],
+                library_rates[round],
+                minor_faults()
+            );
+        }
     }
     let (floor_rate, rate) = (median(floor_rates), median(library_rates));
     println!(
         "workload={name} n={n} rate={rate:.0} floor_rate={floor_rate:.0} ratio={:.2}",
         floor_rate / rate
     );
+}
+
+/// Minor page faults of this process so far (Linux; 0 elsewhere): a round that had to fault
+/// its memory in is slower for reasons of the allocator's state, not of the code measured.
+fn minor_faults() -> u64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| {
+            // Counted from the end of the command name, which may contain spaces.
+            stat.rsplit(')')
+                .next()?
+                .split_whitespace()
+                .nth(7)?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0)
 }
 
 fn main() {
