@@ -47,15 +47,23 @@ impl Recompute for Dependent {
     }
 }
 
+impl Counter {
+    /// Registers a dependent that logs "dependent"; it lives as long as the returned pair.
+    fn add_logging_dependent(self: &Rc<Self>, log: &Log) -> (Rc<Dependent>, ObserverGuard) {
+        let dependent = Rc::new(Dependent(log.clone()));
+        let guard = self.observers.add_dependent(
+            DependentHandle::new(&dependent),
+            Rc::downgrade(self) as Weak<dyn Unobserve>,
+        );
+        (dependent, guard)
+    }
+}
+
 #[test]
 fn ranks_run_in_ascending_order_then_dependents_whatever_the_registration_order() {
     let counter = Counter::new();
     let log: Log = Rc::default();
-    let dependent = Rc::new(Dependent(log.clone()));
-    let _d = counter.observers.add_dependent(
-        DependentHandle::new(&dependent),
-        Rc::downgrade(&counter) as Weak<dyn Unobserve>,
-    );
+    let _d = counter.add_logging_dependent(&log);
     let _a = counter.observe(2, logger(&log, "two"));
     let _b = counter.observe(0, logger(&log, "zero-a"));
     let _c = counter.observe(1, logger(&log, "one"));
@@ -71,11 +79,7 @@ fn ranks_run_in_ascending_order_then_dependents_whatever_the_registration_order(
 fn the_highest_rank_still_runs_before_dependents() {
     let counter = Counter::new();
     let log: Log = Rc::default();
-    let dependent = Rc::new(Dependent(log.clone()));
-    let _d = counter.observers.add_dependent(
-        DependentHandle::new(&dependent),
-        Rc::downgrade(&counter) as Weak<dyn Unobserve>,
-    );
+    let _d = counter.add_logging_dependent(&log);
     let _a = counter.observe(u8::MAX, logger(&log, "max"));
     counter.observers.emit(1);
     assert_eq!(*log.borrow(), ["max 1", "dependent"]);
