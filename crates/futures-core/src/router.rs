@@ -203,12 +203,22 @@ impl Router {
                 continue;
             };
             // An observer may panic inside; finish the bookkeeping before resuming it.
-            let retire = || drop(self.retire(key, true));
+            let retired_on_final = Cell::new(false);
+            let retire = || {
+                retired_on_final.set(true);
+                drop(self.retire(key, true));
+            };
             let outcome =
                 panic::catch_unwind(AssertUnwindSafe(|| target.dispatch(budget, stop, &retire)));
             let finished = target.is_finished();
             let retired = if finished {
-                self.retire(key, false)
+                // Usually retired already, just before its final message; otherwise (a
+                // future finished some other way) it is retired here.
+                if retired_on_final.get() {
+                    None
+                } else {
+                    self.retire(key, false)
+                }
             } else {
                 if !target.has_buffered() {
                     self.forget_active(key);
