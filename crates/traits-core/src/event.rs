@@ -104,7 +104,7 @@ impl<T: 'static> Event<T> {
     pub fn observe(&self, observer: impl Fn(&T) + 'static) -> ObserverGuard {
         self.inner.observers.add(
             Tier::Observer,
-            Rc::new(move |value: &T| {
+            Box::new(move |value: &T| {
                 observer(value);
                 true
             }),
@@ -145,7 +145,7 @@ impl<T: Clone + 'static> Event<T> {
             .observers
             .add(
                 Tier::Dependent,
-                Rc::new(move |value: &T| sender.unbounded_send(value.clone()).is_ok()),
+                Box::new(move |value: &T| sender.unbounded_send(value.clone()).is_ok()),
                 self.owner(),
             )
             .detach();
@@ -172,7 +172,7 @@ impl<T: Clone + 'static> Event<T> {
                 .observers
                 .add(
                     Tier::Dependent,
-                    Rc::new(move |value: &T| {
+                    Box::new(move |value: &T| {
                         tap.set(Some(value.clone()));
                         true
                     }),

@@ -99,7 +99,7 @@ impl<T: Clone + PartialEq + 'static> ValueCell<T> {
     ) -> ObserverGuard {
         self.observers.add(
             Tier::Observer,
-            Rc::new(move |(old, new): &(T, T)| {
+            Box::new(move |(old, new): &(T, T)| {
                 observer(old, new);
                 true
             }),

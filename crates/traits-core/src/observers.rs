@@ -9,12 +9,14 @@
 //! * a payload emitted while a notification of the same list is running is queued and delivered
 //!   after the current one finishes, so every callback sees the payloads in emission order;
 //! * a callback added during a notification first hears the next payload; a callback removed
-//!   during a notification is not called again, not even for the rest of the current one;
+//!   during a notification is not called again, not even for the rest of the current one (one
+//!   that removes itself is dropped when its call returns);
 //! * a panicking callback does not stop the others: every callback still runs for every queued
 //!   payload, and the first panic is resumed on the emitting thread once the queue is empty.
 //!
-//! The list is embedded in its owner (one allocation per observable, plus one vector once
-//! somebody observes it); guards reach it through a `Weak<dyn Unobserve>` to the owner.
+//! The list is embedded in its owner (no allocation of its own until a second registration);
+//! each callback is one boxed closure, moved out of the table while it runs; guards reach the
+//! list through a `Weak<dyn Unobserve>` to the owner.
 //!
 //! [`ObserverList`] is public so that other crates can build observable types of their own with
 //! the same rules (traits-futures keeps a future's state and its `cancellable` and `done`
@@ -25,27 +27,21 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
-use std::rc::{Rc, Weak};
+use std::rc::Weak;
 
 use crate::derived::{DependentHandle, Recompute};
 use crate::guard::{ObserverGuard, ObserverKey, Unobserve};
 
 /// A registered closure. Returning `false` unregisters it (used by streams whose receiver is gone).
-pub(crate) type Callback<A> = Rc<dyn Fn(&A) -> bool>;
+pub(crate) type Callback<A> = Box<dyn Fn(&A) -> bool>;
 
 /// What one registration calls.
 enum Entry<A> {
     Callback(Callback<A>),
     Dependent(Weak<dyn Recompute>),
-}
-
-impl<A> Clone for Entry<A> {
-    fn clone(&self) -> Self {
-        match self {
-            Entry::Callback(cb) => Entry::Callback(Rc::clone(cb)),
-            Entry::Dependent(weak) => Entry::Dependent(Weak::clone(weak)),
-        }
-    }
+    /// The registration's callback or dependent is out of the table, being called (see
+    /// [`ObserverList::call`]); it is put back afterwards unless the slot was removed meanwhile.
+    Called,
 }
 
 /// Which tier a callback belongs to. Dependents always run after every user observer.
@@ -322,7 +318,7 @@ impl<A: 'static> ObserverList<A> {
         callback: impl Fn(&A) + 'static,
         owner: Weak<dyn Unobserve>,
     ) -> ObserverGuard {
-        let callback: Callback<A> = Rc::new(move |payload: &A| {
+        let callback: Callback<A> = Box::new(move |payload: &A| {
             callback(payload);
             true
         });
@@ -470,6 +466,13 @@ impl<A: 'static> ObserverList<A> {
 
     /// Calls the registration at `index` (if it is still there, and of `rank` if given) with
     /// `payload`, outside any borrow of the table; a panic is kept in `first_panic`.
+    ///
+    /// The callback is moved out of its slot for the call (leaving [`Entry::Called`]) and put
+    /// back afterwards: the table may change meanwhile, but only by appending slots or turning
+    /// slots into tombstones (a notification is running), so `index` still finds this slot; if
+    /// the callback removed itself, or was removed, the slot is a tombstone and the callback
+    /// is dropped here instead. A list emits one payload at a time, so a callback is never
+    /// called again while it is out.
     fn call(
         &self,
         index: usize,
@@ -478,16 +481,18 @@ impl<A: 'static> ObserverList<A> {
         first_panic: &mut Option<PanicPayload>,
     ) {
         let entry = {
-            let table = self.table.borrow();
-            let Some(slot) = table.get(index) else {
+            let mut table = self.table.borrow_mut();
+            let Some(slot) = table.get_mut(index) else {
                 return;
             };
             if rank.is_some_and(|rank| slot.rank() != rank) {
                 return;
             }
-            slot.entry.clone().map(|entry| (slot.key, entry))
+            match slot.entry.as_mut() {
+                Some(entry) => std::mem::replace(entry, Entry::Called),
+                None => return,
+            }
         };
-        let Some((key, entry)) = entry else { return };
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| match &entry {
             Entry::Callback(callback) => callback(payload),
             Entry::Dependent(weak) => match weak.upgrade() {
@@ -497,14 +502,35 @@ impl<A: 'static> ObserverList<A> {
                 }
                 None => false,
             },
+            Entry::Called => true,
         }));
-        match outcome {
-            Ok(true) => {}
-            Ok(false) => self.remove(key),
+        let keep = match outcome {
+            Ok(keep) => keep,
             Err(panic) => {
                 first_panic.get_or_insert(panic);
+                true
             }
-        }
+        };
+        let unused = {
+            let mut table = self.table.borrow_mut();
+            let slot = table.get_mut(index).map(|slot| &mut slot.entry);
+            match slot {
+                Some(place @ Some(Entry::Called)) => {
+                    if keep {
+                        *place = Some(entry);
+                        None
+                    } else {
+                        *place = None;
+                        table.dirty = true;
+                        Some(entry)
+                    }
+                }
+                // Removed during its own call: a tombstone now.
+                _ => Some(entry),
+            }
+        };
+        // Dropped outside the borrow: its captures' `Drop` may touch this list again.
+        drop(unused);
     }
 
     /// Unregisters the callback or dependent with `key` (call it from your

@@ -314,6 +314,55 @@ fn observer_dropping_its_own_guard_runs_once() {
     assert_eq!(value.get(), 5);
 }
 
+/// Records, when dropped, that it was dropped.
+struct DropFlag(Rc<std::cell::Cell<bool>>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.set(true);
+    }
+}
+
+#[test]
+fn observer_dropping_its_own_guard_is_dropped_after_its_call_returns() {
+    let value = Observable::new(0);
+    let dropped = Rc::new(std::cell::Cell::new(false));
+    let seen = log();
+    let own: GuardSlot = Rc::default();
+    *own.borrow_mut() = Some(value.observe({
+        let flag = DropFlag(dropped.clone());
+        let (dropped, seen, own) = (dropped.clone(), seen.clone(), own.clone());
+        move |_, new| {
+            drop(own.borrow_mut().take());
+            // Unregistered, but the closure (and what it captured) lives until it returns.
+            seen.borrow_mut().push((*new, dropped.get(), flag.0.get()));
+        }
+    }));
+    value.set(1);
+    assert_eq!(*seen.borrow(), [(1, false, false)]);
+    assert!(
+        dropped.get(),
+        "dropped once the notification no longer needs it"
+    );
+    assert_eq!(value.observer_count(), 0);
+}
+
+#[test]
+fn stream_whose_receiver_is_gone_unregisters_while_observers_keep_hearing() {
+    let event: Event<u32> = Event::new();
+    let seen = log();
+    let _observer = event.observe({
+        let seen = seen.clone();
+        move |n| seen.borrow_mut().push(*n)
+    });
+    drop(event.stream());
+    assert_eq!(event.observer_count(), 2);
+    event.fire(1); // the stream's callback finds its receiver gone and unregisters
+    assert_eq!(event.observer_count(), 1);
+    event.fire(2);
+    assert_eq!(*seen.borrow(), [1, 2]);
+}
+
 #[test]
 fn event_fired_from_its_own_observer_is_queued() {
     let event: Event<u32> = Event::new();
