@@ -6,7 +6,7 @@
 //! message in a second one, when its turn comes), then hands the messages to the future one at
 //! a time, so that the event loop can check its condition after every message.
 //!
-//! Fast path: a batch is a [`Batch`], not a vector of messages. The protocol fixes where `S`,
+//! Fast path: a batch is three fields of the shared queue, not a vector of messages. The protocol fixes where `S`,
 //! `A`, `R` and `X` can appear (first, alone, last), so they travel in two fixed slots and only
 //! custom messages need a vector: a call (`S` then `R`) allocates nothing in its pipe, and a
 //! stream of items reuses two vectors that swap roles. The final message (the task's result)
@@ -33,17 +33,6 @@ enum Head {
 
 /// The final message after `Started`: the task's outcome.
 type Tail<T, E> = Result<T, TaskError<E>>;
-
-/// The messages the worker has queued and the main side has not taken yet, in protocol order:
-/// `head`, then `customs`, then `tail`. The custom messages' vector is boxed and allocated only
-/// by a task that sends custom messages (once: it is then recycled), so that a call costs less
-/// memory.
-struct Batch<M, T, E> {
-    head: Option<Head>,
-    #[allow(clippy::box_collection)]
-    customs: Option<Box<Vec<M>>>,
-    tail: Option<Tail<T, E>>,
-}
 
 /// The main side's batch, being dispatched: what the last refill took from the shared batch.
 /// Cells, not a `RefCell`: dispatch is re-entrant (an observer may run the event loop), and no
@@ -84,7 +73,7 @@ impl<M> LocalBatch<M> {
             return None;
         }
         // The worker sends nothing after the final message, so the slot still holds it.
-        let tail = shared.lock().batch.tail.take();
+        let tail = shared.lock().tail.take();
         tail.map(|tail| match tail {
             Ok(value) => TaskMessage::Returned(value),
             Err(error) => TaskMessage::Failed(error),
@@ -130,8 +119,17 @@ pub(crate) struct PipeShared<M, T, E> {
     router: Arc<RouterShared>,
 }
 
+/// A pipe's shared state under its mutex. The batch (the messages the worker has queued and
+/// the main side has not taken yet) comes first, in protocol order: `head`, then `customs`,
+/// then `tail`; its fields are the queue's own, not a nested struct, so that the small ones
+/// share one word with the flags (a task cell is a size class smaller). The custom messages'
+/// vector is boxed and allocated only by a task that sends custom messages (once: it is then
+/// recycled), so that a call costs less memory.
 struct Queue<M, T, E> {
-    batch: Batch<M, T, E>,
+    head: Option<Head>,
+    #[allow(clippy::box_collection)]
+    customs: Option<Box<Vec<M>>>,
+    tail: Option<Tail<T, E>>,
     phase: Phase,
     /// The key has been announced and the main side has not taken the batch since.
     scheduled: bool,
@@ -143,11 +141,9 @@ impl<M, T, E> PipeShared<M, T, E> {
     pub(crate) fn new(key: PipeKey, router: Arc<RouterShared>) -> Self {
         PipeShared {
             queue: Mutex::new(Queue {
-                batch: Batch {
-                    head: None,
-                    customs: None,
-                    tail: None,
-                },
+                head: None,
+                customs: None,
+                tail: None,
                 phase: Phase::Fresh,
                 scheduled: false,
                 closed: false,
@@ -178,7 +174,9 @@ impl<M, T, E> PipeShared<M, T, E> {
         let announce = {
             let mut queue = self.lock();
             let Queue {
-                batch,
+                head,
+                customs,
+                tail,
                 phase,
                 scheduled,
                 closed,
@@ -186,26 +184,26 @@ impl<M, T, E> PipeShared<M, T, E> {
             let accepted = !*closed
                 && match (*phase, message) {
                     (Phase::Fresh, TaskMessage::Started) => {
-                        batch.head = Some(Head::Started);
+                        *head = Some(Head::Started);
                         *phase = Phase::Open;
                         true
                     }
                     (Phase::Fresh, TaskMessage::Abandoned) => {
-                        batch.head = Some(Head::Abandoned);
+                        *head = Some(Head::Abandoned);
                         *phase = Phase::Ended;
                         true
                     }
                     (Phase::Open, TaskMessage::Custom(custom)) => {
-                        batch.customs.get_or_insert_with(Box::default).push(custom);
+                        customs.get_or_insert_with(Box::default).push(custom);
                         true
                     }
                     (Phase::Open, TaskMessage::Returned(value)) => {
-                        batch.tail = Some(Ok(value));
+                        *tail = Some(Ok(value));
                         *phase = Phase::Ended;
                         true
                     }
                     (Phase::Open, TaskMessage::Failed(error)) => {
-                        batch.tail = Some(Err(error));
+                        *tail = Some(Err(error));
                         *phase = Phase::Ended;
                         true
                     }
@@ -318,9 +316,9 @@ impl<H: FutureHandler> PipeEndpoint<H> {
         {
             let mut queue = self.owner.pipe().lock();
             queue.scheduled = false;
-            buffer.head.set(queue.batch.head.take());
-            buffer.tail_ready.set(queue.batch.tail.is_some());
-            if let Some(customs) = queue.batch.customs.as_mut().filter(|c| !c.is_empty()) {
+            buffer.head.set(queue.head.take());
+            buffer.tail_ready.set(queue.tail.is_some());
+            if let Some(customs) = queue.customs.as_mut().filter(|c| !c.is_empty()) {
                 mem::swap(&mut **customs, &mut spare);
             }
         }
@@ -406,7 +404,7 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
             let mut queue = endpoint.shared().lock();
             queue.closed = true;
             queue.phase = Phase::Ended;
-            queue.batch.tail.take()
+            queue.tail.take()
         } else {
             None
         };
@@ -428,7 +426,7 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
         let queue = endpoint.shared().lock();
         // A final message the buffer has noted is still in the shared slot: count it once, as
         // the buffer's.
-        let tail = queue.batch.tail.as_ref().map(Result::is_ok);
+        let tail = queue.tail.as_ref().map(Result::is_ok);
         let tail_ready = buffer.tail_ready.get();
         let mut inputs = Vec::new();
         for (head, customs, tail) in [
@@ -438,8 +436,8 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
                 tail.filter(|_| tail_ready),
             ),
             (
-                queue.batch.head,
-                queue.batch.customs.as_ref().map_or(0, |c| c.len()),
+                queue.head,
+                queue.customs.as_ref().map_or(0, |c| c.len()),
                 tail.filter(|_| !tail_ready),
             ),
         ] {
@@ -506,7 +504,7 @@ mod tests {
 
         // A late message (a buggy task type) is neither queued nor announced nor delivered.
         sender.send(TaskMessage::Returned(2));
-        assert!(sender.lock().batch.tail.is_none());
+        assert!(sender.lock().tail.is_none());
         assert_eq!(drain(&router), 0);
         assert_eq!(future.result(), Ok(&1));
         assert_eq!(future.state().get(), FutureState::Completed);

@@ -10,7 +10,7 @@ use std::panic::{self, AssertUnwindSafe};
 use crate::error::TaskError;
 use crate::message::TaskMessage;
 use crate::pipe::{PipeOwner, PipeShared};
-use crate::sync::{Arc, Mutex, Ordering};
+use crate::sync::{Arc, Ordering, TakeOnce};
 use crate::task::{BackgroundTask, TaskContext};
 
 type PipeFor<T> = PipeShared<
@@ -25,22 +25,19 @@ type PipeFor<T> = PipeShared<
 /// built-in pool.
 pub(crate) struct TaskCell<T: BackgroundTask> {
     pipe: PipeFor<T>,
-    task: Mutex<Option<T>>,
+    task: TakeOnce<T>,
 }
 
 impl<T: BackgroundTask> TaskCell<T> {
     pub(crate) fn new(task: T, pipe: PipeFor<T>) -> Self {
         TaskCell {
             pipe,
-            task: Mutex::new(Some(task)),
+            task: TakeOnce::new(task),
         }
     }
 
     fn take_task(&self) -> Option<T> {
-        self.task
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take()
+        self.task.take()
     }
 }
 
