@@ -66,4 +66,6 @@ impl Stream {
             .expect("the stream ends once cancelled");
     }
 }
+pub mod executor;
 pub mod machine;
+pub mod stress;
