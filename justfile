@@ -33,7 +33,7 @@ compare-peer:
 loom:
     CARGO_TARGET_DIR=target/loom RUSTFLAGS="--cfg loom" cargo test -p traits-futures --release --test loom
 
-# The stress tests (ignored in the normal suite), in release. `bug_` tests reproduce known bugs.
+# The stress tests (ignored in the normal suite: `stress_volume.rs`, `stress_faults.rs`), in release.
 stress:
     cargo test -p traits-futures --release --tests -- --ignored
 
