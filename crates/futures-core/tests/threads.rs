@@ -4,106 +4,39 @@
 //! These tests count the live OS threads of the process (`/proc/self/task`), so they live in a
 //! test binary of their own and take a static lock, since the harness runs tests in parallel.
 //!
-//! The harness's own threads come and go while a test runs (a finished test's thread exits, the
-//! next one is spawned), so they are left out of the count: they are recognised by their names
-//! (the process's main thread, and threads named after the tests of this file, `e79_…`). To make
-//! sure that a thread the library might start *without* a name is still counted (it would
-//! inherit the name of the thread that started it), each scenario runs on a thread of its own,
-//! `tf-scenario`. A joined thread can linger in `/proc` for a moment after `join` returns (the
-//! kernel unlists it just after waking the joiner), so counts that must go *down* are re-read
-//! until they settle, within a bound.
+//! The harness's own threads come and go while a test runs, so only threads named `tf-…` are
+//! counted (see `common/threads.rs`): each scenario runs on a thread of its own, `tf-scenario`,
+//! so that a thread the library might start *without* a name (it would inherit the name of the
+//! thread that started it) is still counted. Counts that must go *down* are re-read until they
+//! settle, within a bound.
 
 #![cfg(target_os = "linux")]
 
+mod common;
+
 use std::cell::RefCell;
-use std::error::Error;
-use std::fs;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Barrier, Mutex, MutexGuard};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
 
+use common::threads::{live_threads, settle, TestResult};
 use traits_futures::testing::TEST_TIMEOUT;
 use traits_futures::{submit_call, CallFuture, ThreadPool, TraitsExecutor, WorkerPool};
 
-type TestResult = Result<(), Box<dyn Error + Send + Sync>>;
-
 const SCENARIO_THREAD: &str = "tf-scenario";
 
-/// Serialises the tests of this binary.
-fn serial() -> MutexGuard<'static, ()> {
-    static SERIAL: Mutex<()> = Mutex::new(());
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// A thread of the test harness: the main thread, or a test's thread (named after the test,
-/// truncated to 15 bytes by the kernel).
-fn is_harness_thread(name: &str, main_name: &str) -> bool {
-    let b = name.as_bytes();
-    let test_name = b.len() >= 4
-        && matches!(b[0], b'e' | b'f' | b'j')
-        && b[1].is_ascii_digit()
-        && b[2].is_ascii_digit()
-        && b[3] == b'_';
-    name == main_name || test_name
-}
-
-/// The names of the process's live threads, the harness's own left out.
-fn live_threads() -> Vec<String> {
-    let main_name = fs::read_to_string("/proc/self/comm").unwrap_or_default();
-    let main_name = main_name.trim_end();
-    let mut names = Vec::new();
-    for entry in fs::read_dir("/proc/self/task").expect("/proc/self/task is readable") {
-        let Ok(entry) = entry else { continue };
-        // A thread that exited since the directory was read has no comm any more.
-        let Ok(name) = fs::read_to_string(entry.path().join("comm")) else {
-            continue;
-        };
-        let name = name.trim_end().to_owned();
-        if !is_harness_thread(&name, main_name) {
-            names.push(name);
-        }
-    }
-    names.sort();
-    names
-}
-
-/// Re-reads the live threads until there are `expected` of them (threads that were just joined
-/// may linger in `/proc` for a moment), or a bound passes; returns the last reading.
+/// Re-reads the live threads until there are `expected` of them, or a bound passes.
 fn settle_to(expected: usize) -> Vec<String> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let names = live_threads();
-        if names.len() == expected || Instant::now() >= deadline {
-            return names;
-        }
-        thread::yield_now();
-    }
+    settle(|names| names.len() == expected)
 }
 
 fn pool_threads(names: &[String]) -> usize {
     names.iter().filter(|n| n.starts_with("tf-pool")).count()
 }
 
-/// Runs `scenario` on a thread of its own (see the module comment), serialised with the other
-/// tests, and waits until that thread has left `/proc` before letting the next test count.
 fn run_scenario(scenario: impl FnOnce() -> TestResult + Send + 'static) -> TestResult {
-    let _serial = serial();
-    let outcome = thread::Builder::new()
-        .name(SCENARIO_THREAD.into())
-        .spawn(scenario)?
-        .join();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while live_threads().iter().any(|n| n == SCENARIO_THREAD) && Instant::now() < deadline {
-        thread::yield_now();
-    }
-    match outcome {
-        Ok(result) => result,
-        Err(panic) => std::panic::resume_unwind(panic),
-    }
+    common::threads::run_scenario(SCENARIO_THREAD, scenario)
 }
 
 /// Submits `n` calls that all block until every one of them runs at once (so a pool of `n`

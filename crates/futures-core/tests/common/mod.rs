@@ -69,3 +69,4 @@ impl Stream {
 pub mod executor;
 pub mod machine;
 pub mod stress;
+pub mod threads;
