@@ -246,8 +246,11 @@ impl TraitsExecutor {
         let router = self.router();
         let mut made = None;
         let key = router.insert(|key| {
-            let pipe = PipeShared::new(key, Arc::clone(router.shared()));
-            let cell = Arc::new(TaskCell::new(task, pipe));
+            let cell: Arc<TaskCell<_>> = Arc::new(PipeShared::with_task(
+                task,
+                key,
+                Arc::clone(router.shared()),
+            ));
             let future = TaskFuture::with_pipe(handler, cell.clone());
             let target = future.pipe_target();
             made = Some((future, QueuedTask::new(cell)));

@@ -9,43 +9,20 @@ use std::panic::{self, AssertUnwindSafe};
 
 use crate::error::TaskError;
 use crate::message::TaskMessage;
-use crate::pipe::{PipeOwner, PipeShared};
-use crate::sync::{Arc, Ordering, TakeOnce};
+use crate::pipe::PipeShared;
+use crate::sync::{Arc, Ordering};
 use crate::task::{BackgroundTask, TaskContext};
 
-type PipeFor<T> = PipeShared<
+/// One allocation per task for everything the worker and the future share: the pipe, whose
+/// queue holds the task until a worker takes it. The future's endpoint and the pool's queue
+/// hold the same `Arc` (as two different trait objects), so submitting costs no separate job
+/// allocation on the built-in pool.
+pub(crate) type TaskCell<T> = PipeShared<
     <T as BackgroundTask>::Message,
     <T as BackgroundTask>::Output,
     <T as BackgroundTask>::Error,
+    T,
 >;
-
-/// One allocation per task for everything the worker and the future share: the pipe, and the
-/// task until a worker takes it. The future's endpoint and the pool's queue hold the same `Arc`
-/// (as two different trait objects), so submitting costs no separate job allocation on the
-/// built-in pool.
-pub(crate) struct TaskCell<T: BackgroundTask> {
-    pipe: PipeFor<T>,
-    task: TakeOnce<T>,
-}
-
-impl<T: BackgroundTask> TaskCell<T> {
-    pub(crate) fn new(task: T, pipe: PipeFor<T>) -> Self {
-        TaskCell {
-            pipe,
-            task: TakeOnce::new(task),
-        }
-    }
-
-    fn take_task(&self) -> Option<T> {
-        self.task.take()
-    }
-}
-
-impl<T: BackgroundTask> PipeOwner<T::Message, T::Output, T::Error> for TaskCell<T> {
-    fn pipe(&self) -> &PipeFor<T> {
-        &self.pipe
-    }
-}
 
 /// A task cell as the pool's queue holds it, whatever the task's type.
 pub(crate) trait Runnable: Send + Sync {
@@ -57,19 +34,17 @@ pub(crate) trait Runnable: Send + Sync {
 
 impl<T: BackgroundTask> Runnable for TaskCell<T> {
     fn run(&self) {
-        let Some(task) = self.take_task() else {
+        // Taking the task queues `S` in the same lock, unless the future was cancelled.
+        let Some((task, started)) = self.take_task(true) else {
             return;
         };
-        let sender = &self.pipe;
-        let cancelled = &sender.cancelled;
-        if cancelled.load(Ordering::Acquire) {
+        if !started {
             drop(task);
-            sender.send(TaskMessage::Abandoned);
+            self.send(TaskMessage::Abandoned);
             return;
         }
-        sender.send(TaskMessage::Started);
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-            let context = TaskContext::new(sender, cancelled);
+            let context = TaskContext::new(self, &self.cancelled);
             task.run(&context)
         }));
         let message = match outcome {
@@ -77,20 +52,19 @@ impl<T: BackgroundTask> Runnable for TaskCell<T> {
             Ok(Err(error)) => TaskMessage::Failed(TaskError::Error(error)),
             Err(payload) => TaskMessage::Failed(TaskError::Panicked(panic_message(payload))),
         };
-        sender.send(message);
+        self.send(message);
     }
 
     fn abandon(&self) {
-        let Some(task) = self.take_task() else {
+        let Some((task, _)) = self.take_task(false) else {
             return;
         };
         drop(task);
-        let sender = &self.pipe;
-        if sender.cancelled.load(Ordering::Acquire) {
-            sender.send(TaskMessage::Abandoned);
+        if self.cancelled.load(Ordering::Acquire) {
+            self.send(TaskMessage::Abandoned);
         } else {
-            sender.send(TaskMessage::Started);
-            sender.send(TaskMessage::Failed(TaskError::Dropped));
+            self.send(TaskMessage::Started);
+            self.send(TaskMessage::Failed(TaskError::Dropped));
         }
     }
 }

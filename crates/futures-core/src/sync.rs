@@ -4,7 +4,7 @@
 //!
 //! Only what the handshakes use goes through here: the pipe's queue and cancel flag
 //! (`pipe.rs`), the router's announcement channel and coalesced wake-up (`router.rs`), and the
-//! runner's cancel check and task slot (`runner.rs`, `task.rs`). `Arc` stays std's in both
+//! runner's cancel check (`runner.rs`, `task.rs`; the task waits in the pipe's queue). `Arc` stays std's in both
 //! builds: loom's `Arc` cannot be coerced to a trait object (`Arc<dyn CancelFlag>`, the wake
 //! hook), and the reference counts are not part of any handshake.
 
@@ -19,41 +19,6 @@ pub(crate) use loom::sync::atomic::{AtomicBool, Ordering};
 pub(crate) use loom::sync::{Mutex, MutexGuard};
 
 pub(crate) use std::sync::Arc;
-
-/// A value that one thread takes, once: a task waiting in its cell for a worker.
-///
-/// In a normal build it is crossbeam's `AtomicCell` (no lock word of its own: it falls back to
-/// crossbeam's global striped locks for values too large for an atomic), which keeps a task
-/// cell a size class smaller than a `Mutex<Option<T>>`; under loom, a loom mutex.
-pub(crate) struct TakeOnce<T> {
-    #[cfg(not(loom))]
-    value: crossbeam_utils::atomic::AtomicCell<Option<T>>,
-    #[cfg(loom)]
-    value: Mutex<Option<T>>,
-}
-
-impl<T> TakeOnce<T> {
-    pub(crate) fn new(value: T) -> Self {
-        TakeOnce {
-            #[cfg(not(loom))]
-            value: crossbeam_utils::atomic::AtomicCell::new(Some(value)),
-            #[cfg(loom)]
-            value: Mutex::new(Some(value)),
-        }
-    }
-
-    /// The value, to the first caller only.
-    pub(crate) fn take(&self) -> Option<T> {
-        #[cfg(not(loom))]
-        return self.value.take();
-        #[cfg(loom)]
-        return self
-            .value
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take();
-    }
-}
 
 /// The router's announcement channel.
 #[cfg(not(loom))]
