@@ -31,6 +31,14 @@ impl ObserverKey {
     pub(crate) fn rank(self) -> u8 {
         self.0 as u8
     }
+
+    pub(crate) fn to_bits(self) -> u64 {
+        self.0
+    }
+
+    pub(crate) fn from_bits(bits: u64) -> Self {
+        ObserverKey(bits)
+    }
 }
 
 /// Type-erased removal, so that one guard type serves every observable: implemented by

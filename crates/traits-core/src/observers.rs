@@ -26,23 +26,16 @@
 use std::any::Any;
 use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::num::NonZeroU64;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Weak;
 
-use crate::derived::{DependentHandle, Recompute};
+use crate::derived::DependentHandle;
 use crate::guard::{ObserverGuard, ObserverKey, Unobserve};
 
-/// A registered closure. Returning `false` unregisters it (used by streams whose receiver is gone).
+/// A registered closure. Returning `false` unregisters it (used by streams whose receiver is
+/// gone, and by dependents that were dropped).
 pub(crate) type Callback<A> = Box<dyn Fn(&A) -> bool>;
-
-/// What one registration calls.
-enum Entry<A> {
-    Callback(Callback<A>),
-    Dependent(Weak<dyn Recompute>),
-    /// The registration's callback or dependent is out of the table, being called (see
-    /// [`ObserverList::call`]); it is put back afterwards unless the slot was removed meanwhile.
-    Called,
-}
 
 /// Which tier a callback belongs to. Dependents always run after every user observer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,18 +58,39 @@ impl Tier {
     }
 }
 
-/// One registration. `entry` is `None` once removed during a notification (a tombstone, so
-/// that the running notification's indices stay valid), until the table is compacted.
+/// The top bit of a slot's key word: the registration was removed during a notification (a
+/// tombstone, so that the running notification's indices stay valid), until the table is
+/// compacted. Keys themselves never reach it (see [`Table::take_serial`]).
+const REMOVED: u64 = 1 << 63;
+
+/// One registration: 24 bytes, so that the list embedded in its owner stays small.
 struct Slot<A> {
-    /// Also carries the rank (see [`ObserverKey::new`]), which keeps a slot at 32 bytes.
-    key: ObserverKey,
-    entry: Option<Entry<A>>,
+    /// The [`ObserverKey`] (which carries the rank), and [`REMOVED`]. Never zero: serials
+    /// start at 1, which makes an empty `Option<Slot>` cost nothing.
+    key: NonZeroU64,
+    /// `None` while the callback is out of the table being called (see
+    /// [`ObserverList::call`]), and once removed.
+    callback: Option<Callback<A>>,
 }
 
 impl<A> Slot<A> {
+    fn key(&self) -> ObserverKey {
+        ObserverKey::from_bits(self.key.get() & !REMOVED)
+    }
+
     /// Notification order: ranks ascending, then registration order.
     fn rank(&self) -> u8 {
-        self.key.rank()
+        self.key().rank()
+    }
+
+    fn is_live(&self) -> bool {
+        self.key.get() & REMOVED == 0
+    }
+
+    /// Makes the slot a tombstone; returns its callback (unless it is out being called).
+    fn tombstone(&mut self) -> Option<Callback<A>> {
+        self.key |= REMOVED;
+        self.callback.take()
     }
 }
 
@@ -93,15 +107,39 @@ struct Overflow<A> {
 struct Table<A> {
     first: Option<Slot<A>>,
     overflow: Option<Box<Overflow<A>>>,
-    /// The serial number of the next registration (2⁵⁶ of them before keys would repeat).
-    next_key: u64,
-    /// A notification is running: emissions are queued, removals leave tombstones.
-    notifying: bool,
-    /// Tombstones were left while notifying; compact when the notification ends.
-    dirty: bool,
+    /// The serial number of the next registration in the low [`SERIAL_BITS`] bits (2⁵⁵ of them
+    /// before keys would repeat), and the flags [`NOTIFYING`] and [`DIRTY`]: one word.
+    counter: u64,
 }
 
+/// Bits of [`Table::counter`] that count registrations.
+const SERIAL_BITS: u32 = 55;
+/// A notification is running: emissions are queued, removals leave tombstones.
+const NOTIFYING: u64 = 1 << 62;
+/// Tombstones were left while notifying; compact when the notification ends.
+const DIRTY: u64 = 1 << 61;
+
 impl<A> Table<A> {
+    /// The next registration's serial number (from 1).
+    fn take_serial(&mut self) -> u64 {
+        let serial = (self.counter & ((1 << SERIAL_BITS) - 1)) + 1;
+        assert!(serial < 1 << SERIAL_BITS, "2⁵⁵ registrations on one list");
+        self.counter = self.counter & !((1 << SERIAL_BITS) - 1) | serial;
+        serial
+    }
+
+    fn flag(&self, flag: u64) -> bool {
+        self.counter & flag != 0
+    }
+
+    fn set_flag(&mut self, flag: u64, on: bool) {
+        if on {
+            self.counter |= flag;
+        } else {
+            self.counter &= !flag;
+        }
+    }
+
     fn rest(&self) -> &[Slot<A>] {
         self.overflow.as_ref().map_or(&[], |o| &o.rest)
     }
@@ -124,7 +162,7 @@ impl<A> Table<A> {
         self.first
             .iter()
             .chain(self.rest())
-            .filter(|slot| slot.entry.is_some())
+            .filter(|slot| slot.is_live())
             .count()
     }
 
@@ -161,10 +199,10 @@ impl<A> Table<A> {
 
     fn position(&self, key: ObserverKey) -> Option<usize> {
         match &self.first {
-            Some(first) if first.key == key => Some(0),
+            Some(first) if first.key() == key => Some(0),
             Some(_) => self
                 .rest()
-                .binary_search_by_key(&key, |slot| slot.key)
+                .binary_search_by_key(&key, Slot::key)
                 .ok()
                 .map(|i| i + 1),
             None => None,
@@ -195,9 +233,9 @@ impl<A> Table<A> {
     /// Drops the tombstones, keeping the order of the others.
     fn compact(&mut self) {
         if let Some(overflow) = &mut self.overflow {
-            overflow.rest.retain(|slot| slot.entry.is_some());
+            overflow.rest.retain(Slot::is_live);
         }
-        if self.first.as_ref().is_some_and(|slot| slot.entry.is_none()) {
+        if self.first.as_ref().is_some_and(|slot| !slot.is_live()) {
             self.remove(0);
         }
     }
@@ -275,9 +313,7 @@ impl<A: 'static> ObserverList<A> {
             table: RefCell::new(Table {
                 first: None,
                 overflow: None,
-                next_key: 0,
-                notifying: false,
-                dirty: false,
+                counter: 0,
             }),
         }
     }
@@ -289,7 +325,7 @@ impl<A: 'static> ObserverList<A> {
         callback: Callback<A>,
         owner: Weak<dyn Unobserve>,
     ) -> ObserverGuard {
-        self.insert(tier.rank(), Entry::Callback(callback), owner)
+        self.insert(tier.rank(), callback, owner)
     }
 
     /// Registers `callback`, called with every payload emitted from now on, after the callbacks
@@ -322,15 +358,11 @@ impl<A: 'static> ObserverList<A> {
             callback(payload);
             true
         });
-        self.insert(
-            rank.min(DEPENDENT_RANK - 1),
-            Entry::Callback(callback),
-            owner,
-        )
+        self.insert(rank.min(DEPENDENT_RANK - 1), callback, owner)
     }
 
     /// Registers a dependent (a [`Derived`](crate::Derived) property, or your own
-    /// [`Recompute`]), called once per payload after every ranked callback.
+    /// [`Recompute`](crate::Recompute)), called once per payload after every ranked callback.
     ///
     /// ```
     /// use std::{cell::Cell, rc::{Rc, Weak}};
@@ -351,16 +383,24 @@ impl<A: 'static> ObserverList<A> {
         dependent: DependentHandle,
         owner: Weak<dyn Unobserve>,
     ) -> ObserverGuard {
-        self.insert(DEPENDENT_RANK, Entry::Dependent(dependent.0), owner)
+        let dependent = dependent.0;
+        let callback: Callback<A> = Box::new(move |_: &A| match dependent.upgrade() {
+            Some(dependent) => {
+                dependent.source_changed();
+                true
+            }
+            // Dropped: unregister.
+            None => false,
+        });
+        self.insert(DEPENDENT_RANK, callback, owner)
     }
 
-    fn insert(&self, rank: u8, entry: Entry<A>, owner: Weak<dyn Unobserve>) -> ObserverGuard {
+    fn insert(&self, rank: u8, callback: Callback<A>, owner: Weak<dyn Unobserve>) -> ObserverGuard {
         let mut table = self.table.borrow_mut();
-        let key = ObserverKey::new(table.next_key, rank);
-        table.next_key += 1;
+        let key = ObserverKey::new(table.take_serial(), rank);
         table.push(Slot {
-            key,
-            entry: Some(entry),
+            key: NonZeroU64::new(key.to_bits()).expect("serials start at 1"),
+            callback: Some(callback),
         });
         ObserverGuard::new(owner, key)
     }
@@ -385,7 +425,7 @@ impl<A: 'static> ObserverList<A> {
             .first
             .iter()
             .chain(table.rest())
-            .any(|slot| slot.entry.is_some() && wanted(slot.rank()))
+            .any(|slot| slot.is_live() && wanted(slot.rank()))
     }
 
     /// True when no callback or dependent is registered: emitting would do nothing.
@@ -416,12 +456,12 @@ impl<A: 'static> ObserverList<A> {
     pub fn emit(&self, payload: A) {
         {
             let mut table = self.table.borrow_mut();
-            if table.notifying {
+            if table.flag(NOTIFYING) {
                 // The running notification delivers it, in order.
                 table.overflow().pending.push_back(payload);
                 return;
             }
-            table.notifying = true;
+            table.set_flag(NOTIFYING, true);
         }
         let mut first_panic: Option<PanicPayload> = None;
         self.deliver(&payload, &mut first_panic);
@@ -436,8 +476,9 @@ impl<A: 'static> ObserverList<A> {
         }
         {
             let mut table = self.table.borrow_mut();
-            table.notifying = false;
-            if std::mem::take(&mut table.dirty) {
+            table.set_flag(NOTIFYING, false);
+            if table.flag(DIRTY) {
+                table.set_flag(DIRTY, false);
                 table.compact();
             }
         }
@@ -467,8 +508,8 @@ impl<A: 'static> ObserverList<A> {
     /// Calls the registration at `index` (if it is still there, and of `rank` if given) with
     /// `payload`, outside any borrow of the table; a panic is kept in `first_panic`.
     ///
-    /// The callback is moved out of its slot for the call (leaving [`Entry::Called`]) and put
-    /// back afterwards: the table may change meanwhile, but only by appending slots or turning
+    /// The callback is moved out of its slot for the call (leaving `None`) and put back
+    /// afterwards: the table may change meanwhile, but only by appending slots or turning
     /// slots into tombstones (a notification is running), so `index` still finds this slot; if
     /// the callback removed itself, or was removed, the slot is a tombstone and the callback
     /// is dropped here instead. A list emits one payload at a time, so a callback is never
@@ -480,31 +521,20 @@ impl<A: 'static> ObserverList<A> {
         payload: &A,
         first_panic: &mut Option<PanicPayload>,
     ) {
-        let entry = {
+        let callback = {
             let mut table = self.table.borrow_mut();
             let Some(slot) = table.get_mut(index) else {
                 return;
             };
-            if rank.is_some_and(|rank| slot.rank() != rank) {
+            if !slot.is_live() || rank.is_some_and(|rank| slot.rank() != rank) {
                 return;
             }
-            match slot.entry.as_mut() {
-                Some(entry) => std::mem::replace(entry, Entry::Called),
-                None => return,
-            }
+            let Some(callback) = slot.callback.take() else {
+                return;
+            };
+            callback
         };
-        let outcome = panic::catch_unwind(AssertUnwindSafe(|| match &entry {
-            Entry::Callback(callback) => callback(payload),
-            Entry::Dependent(weak) => match weak.upgrade() {
-                Some(dependent) => {
-                    dependent.source_changed();
-                    true
-                }
-                None => false,
-            },
-            Entry::Called => true,
-        }));
-        let keep = match outcome {
+        let keep = match panic::catch_unwind(AssertUnwindSafe(|| callback(payload))) {
             Ok(keep) => keep,
             Err(panic) => {
                 first_panic.get_or_insert(panic);
@@ -513,20 +543,18 @@ impl<A: 'static> ObserverList<A> {
         };
         let unused = {
             let mut table = self.table.borrow_mut();
-            let slot = table.get_mut(index).map(|slot| &mut slot.entry);
-            match slot {
-                Some(place @ Some(Entry::Called)) => {
-                    if keep {
-                        *place = Some(entry);
-                        None
-                    } else {
-                        *place = None;
-                        table.dirty = true;
-                        Some(entry)
-                    }
+            match table.get_mut(index).filter(|slot| slot.is_live()) {
+                Some(slot) if keep => {
+                    slot.callback = Some(callback);
+                    None
+                }
+                Some(slot) => {
+                    slot.tombstone();
+                    table.set_flag(DIRTY, true);
+                    Some(callback)
                 }
                 // Removed during its own call: a tombstone now.
-                _ => Some(entry),
+                None => Some(callback),
             }
         };
         // Dropped outside the borrow: its captures' `Drop` may touch this list again.
@@ -552,14 +580,15 @@ impl<A: 'static> ObserverList<A> {
             let Some(index) = table.position(key) else {
                 return;
             };
-            if table.notifying {
-                let entry = table.get_mut(index).and_then(|slot| slot.entry.take());
-                if entry.is_some() {
-                    table.dirty = true;
-                }
-                entry
+            if table.flag(NOTIFYING) {
+                let Some(slot) = table.get_mut(index).filter(|slot| slot.is_live()) else {
+                    return;
+                };
+                let callback = slot.tombstone();
+                table.set_flag(DIRTY, true);
+                callback
             } else {
-                table.remove(index).and_then(|slot| slot.entry)
+                table.remove(index).and_then(|slot| slot.callback)
             }
         };
         // The callback (and whatever it captured) is dropped outside the borrow: its `Drop`
