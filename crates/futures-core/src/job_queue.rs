@@ -1,148 +1,226 @@
-//! The built-in pool's job queue: a `VecDeque` under a mutex, and a count of sleeping workers.
+//! The built-in pool's job queue: a lock-free ring, a mutex-protected overflow for bursts that
+//! outgrow it, and a condition variable for workers that found nothing to do.
 //!
 //! Why not a channel: in a burst of submissions the workers keep up with the submitting thread,
 //! so a linked-block channel allocates a block on the submitting thread every few dozen jobs
 //! and frees it on a worker. With glibc, a worker's free of the main thread's memory takes the
 //! main thread's arena lock, which the main thread holds for its own allocations: the two then
 //! wait on each other, and the main thread pays a futex wake-up for every collision. Here the
-//! ring buffer is reused, so queueing allocates only when the backlog outgrows it.
+//! ring is allocated once, so queueing allocates only when a backlog outgrows it.
 //!
-//! Wake-ups: a worker that finds the queue empty first spins and yields for a while, watching
-//! the count of unclaimed jobs without the lock (crossbeam's `Backoff`), and only then sleeps on
-//! the condition variable, counted in `sleeping`. A spinning worker claims a job by decrementing
-//! that count before it takes the lock, so that of several spinning workers only one goes for
-//! each job and the others leave the lock to the submitting thread; the count sits on a cache
-//! line of its own, so spinning does not disturb the lock's line. `push` signals only when some
-//! sleeper has not been signalled already (`notified`), so a burst of jobs into an idle pool
-//! costs at most one signal per sleeping worker, and none while a worker is spinning.
+//! Why not a mutex around the queue: in the same burst every job is handed over on its own
+//! (the workers keep up), and a lock that the submitting thread and the workers all take moves
+//! between their cores twice per job, and sometimes makes the submitting thread wait for a
+//! worker inside it. The ring (crossbeam's `ArrayQueue`) hands a job over with one
+//! compare-and-swap on each side and no waiting.
+//!
+//! Order: jobs come out in the order each thread queued them. A job that finds the ring full
+//! goes to the overflow, and so does every job queued while the overflow is not empty; workers
+//! take from the ring first (older jobs) and, when it is empty, from the overflow, moving a
+//! batch of it into the ring as they go.
+//!
+//! Wake-ups: a worker that finds the queue empty spins and yields for a while (crossbeam's
+//! `Backoff`), then sleeps on the condition variable, counted in `sleepers`. A push looks at
+//! that count after queueing (a `SeqCst` fence on both sides, so that either the sleeper sees
+//! the job or the pusher sees the sleeper), and signals only a sleeper not yet signalled, so a
+//! burst of jobs into an idle pool costs at most one signal per sleeping worker, and none while
+//! the workers are busy or spinning.
+//!
+//! Closing: `close` refuses later pushes and waits for those in progress (`pushing`), so that
+//! a job is either refused or queued before the workers can see the queue closed; workers
+//! finish the queued jobs, then `pop` returns `None`.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
+use crossbeam_queue::ArrayQueue;
 use crossbeam_utils::{Backoff, CachePadded};
+
+/// Jobs the ring holds before pushes overflow.
+const RING_CAPACITY: usize = 1024;
+
+/// Jobs a worker moves from the overflow into the ring at a time.
+const REFILL: usize = 256;
 
 /// A multi-producer, multi-consumer FIFO queue of jobs whose `pop` blocks until a job arrives
 /// or the queue is closed and drained.
 pub(crate) struct JobQueue<T> {
-    state: Mutex<State<T>>,
-    /// How many queued jobs no worker has claimed yet. A worker claims a job by decrementing
-    /// it, then takes the job under the lock (which is then certain to find one). On a line of
-    /// its own: spinning workers read it without disturbing the lock's line.
-    unclaimed: CachePadded<AtomicUsize>,
+    ring: ArrayQueue<T>,
+    /// Jobs that found the ring full, and every job queued while any of them is left.
+    overflow: Mutex<VecDeque<T>>,
+    /// Pushes in progress: written by every push, so on a line of its own.
+    pushing: CachePadded<AtomicUsize>,
+    /// What pushes read and workers seldom write.
+    flags: CachePadded<Flags>,
+    sleep: Mutex<Sleep>,
     available: Condvar,
 }
 
-struct State<T> {
-    jobs: VecDeque<T>,
+struct Flags {
+    /// The overflow's length, readable without its lock.
+    overflowed: AtomicUsize,
+    /// Workers asleep on `available` (or about to be: see `pop`).
+    sleepers: AtomicUsize,
+    /// No more jobs are accepted; `pop` returns `None` once the queue is empty.
+    closed: AtomicBool,
+}
+
+struct Sleep {
     /// Workers waiting on `available`.
     sleeping: usize,
     /// Signals sent to sleepers that have not woken yet (at most `sleeping`).
     notified: usize,
-    /// No more jobs are accepted; `pop` returns `None` once the queue is empty.
-    closed: bool,
 }
 
 impl<T> JobQueue<T> {
     pub(crate) fn new() -> Self {
         JobQueue {
-            state: Mutex::new(State {
-                jobs: VecDeque::new(),
+            ring: ArrayQueue::new(RING_CAPACITY),
+            overflow: Mutex::new(VecDeque::new()),
+            pushing: CachePadded::new(AtomicUsize::new(0)),
+            flags: CachePadded::new(Flags {
+                overflowed: AtomicUsize::new(0),
+                sleepers: AtomicUsize::new(0),
+                closed: AtomicBool::new(false),
+            }),
+            sleep: Mutex::new(Sleep {
                 sleeping: 0,
                 notified: 0,
-                closed: false,
             }),
-            unclaimed: CachePadded::new(AtomicUsize::new(0)),
             available: Condvar::new(),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State<T>> {
-        // Nothing panics while the lock is held (moves and counter updates only).
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    // Nothing panics while either lock is held (moves and counter updates only).
+    fn lock_overflow(&self) -> MutexGuard<'_, VecDeque<T>> {
+        self.overflow.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn lock_sleep(&self) -> MutexGuard<'_, Sleep> {
+        self.sleep.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Queues `job`, waking a sleeping worker if none has been signalled yet; hands the job
     /// back if the queue is closed.
     pub(crate) fn push(&self, job: T) -> Result<(), T> {
-        let signal = {
-            let mut state = self.lock();
-            if state.closed {
-                return Err(job);
-            }
-            state.jobs.push_back(job);
-            self.unclaimed.fetch_add(1, Ordering::Release);
-            let signal = state.sleeping > state.notified;
-            if signal {
-                state.notified += 1;
-            }
-            signal
+        // Announce the push before looking at `closed`; `close` sets it before it waits for
+        // pushes in progress, so one of the two sees the other.
+        self.pushing.fetch_add(1, Ordering::SeqCst);
+        if self.flags.closed.load(Ordering::SeqCst) {
+            self.pushing.fetch_sub(1, Ordering::Release);
+            return Err(job);
+        }
+        let job = match self.flags.overflowed.load(Ordering::Acquire) {
+            0 => self.ring.push(job).err(),
+            _ => Some(job),
         };
-        if signal {
-            self.available.notify_one();
+        if let Some(job) = job {
+            let mut overflow = self.lock_overflow();
+            overflow.push_back(job);
+            self.flags
+                .overflowed
+                .store(overflow.len(), Ordering::Release);
+        }
+        self.pushing.fetch_sub(1, Ordering::Release);
+        // The job is in before the sleepers are counted (pairs with the fence in `pop`).
+        fence(Ordering::SeqCst);
+        if self.flags.sleepers.load(Ordering::Relaxed) != 0 {
+            let mut sleep = self.lock_sleep();
+            if sleep.sleeping > sleep.notified {
+                sleep.notified += 1;
+                drop(sleep);
+                self.available.notify_one();
+            }
         }
         Ok(())
     }
 
     /// Refuses further jobs and wakes every sleeper; queued jobs are still handed out.
     pub(crate) fn close(&self) {
-        self.lock().closed = true;
+        self.flags.closed.store(true, Ordering::SeqCst);
+        let backoff = Backoff::new();
+        while self.pushing.load(Ordering::SeqCst) != 0 {
+            backoff.snooze();
+        }
+        // Under the lock: a worker between its last look and its wait holds it.
+        let _sleep = self.lock_sleep();
         self.available.notify_all();
     }
 
     /// The next job, waiting for one if need be; `None` once the queue is closed and empty.
     pub(crate) fn pop(&self) -> Option<T> {
         let backoff = Backoff::new();
-        while !backoff.is_completed() {
-            if self.claim() {
-                return Some(Self::take_claimed(self.lock()));
+        loop {
+            if let Some(job) = self.take() {
+                return Some(job);
+            }
+            if self.is_finished() {
+                return None;
+            }
+            if backoff.is_completed() {
+                break;
             }
             backoff.snooze();
         }
-        let mut state = self.lock();
+        let mut sleep = self.lock_sleep();
         loop {
-            if self.claim() {
-                return Some(Self::take_claimed(state));
+            // Counted before the last look (pairs with the fence in `push`).
+            sleep.sleeping += 1;
+            self.flags.sleepers.store(sleep.sleeping, Ordering::SeqCst);
+            fence(Ordering::SeqCst);
+            let job = self.take();
+            if job.is_some() || self.is_finished() {
+                sleep.sleeping -= 1;
+                self.flags.sleepers.store(sleep.sleeping, Ordering::SeqCst);
+                return job;
             }
-            if state.closed {
-                return None;
-            }
-            state.sleeping += 1;
-            state = self
+            sleep = self
                 .available
-                .wait(state)
+                .wait(sleep)
                 .unwrap_or_else(|p| p.into_inner());
-            state.sleeping -= 1;
+            sleep.sleeping -= 1;
+            self.flags.sleepers.store(sleep.sleeping, Ordering::SeqCst);
             // A spurious wake-up may take another sleeper's signal: that sleeper is then
             // signalled again by the next push, which is harmless.
-            state.notified = state.notified.saturating_sub(1);
+            sleep.notified = sleep.notified.saturating_sub(1);
         }
     }
 
-    /// Claims one queued job, if any is unclaimed: the caller then takes it under the lock.
-    fn claim(&self) -> bool {
-        let mut unclaimed = self.unclaimed.load(Ordering::Relaxed);
-        while unclaimed > 0 {
-            match self.unclaimed.compare_exchange_weak(
-                unclaimed,
-                unclaimed - 1,
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return true,
-                Err(actual) => unclaimed = actual,
+    /// A queued job, if any: from the ring, or else from the overflow (moving the next batch
+    /// of the overflow into the ring meanwhile).
+    fn take(&self) -> Option<T> {
+        if let Some(job) = self.ring.pop() {
+            return Some(job);
+        }
+        if self.flags.overflowed.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        let mut overflow = self.lock_overflow();
+        let job = overflow.pop_front();
+        // Pushes go to the overflow while it is not empty, so whatever the ring holds is older
+        // than the overflow: the batch goes in behind it.
+        for _ in 0..REFILL {
+            let Some(next) = overflow.pop_front() else {
+                break;
+            };
+            if let Err(next) = self.ring.push(next) {
+                overflow.push_front(next);
+                break;
             }
         }
-        false
+        self.flags
+            .overflowed
+            .store(overflow.len(), Ordering::Release);
+        job
     }
 
-    /// Takes a job the caller claimed. Jobs are counted as unclaimed only once queued (under
-    /// the lock), and every take follows a claim, so the queue holds a job for every claim.
-    fn take_claimed(mut state: MutexGuard<'_, State<T>>) -> T {
-        state
-            .jobs
-            .pop_front()
-            .expect("a claimed job stays queued until its claimer takes it")
+    /// Closed, no push in progress, and nothing queued: nothing will ever come.
+    fn is_finished(&self) -> bool {
+        self.flags.closed.load(Ordering::SeqCst)
+            && self.pushing.load(Ordering::SeqCst) == 0
+            && self.ring.is_empty()
+            && self.flags.overflowed.load(Ordering::SeqCst) == 0
     }
 }
 
@@ -152,7 +230,7 @@ mod tests {
     use std::thread;
     use std::time::{Duration, Instant};
 
-    use super::JobQueue;
+    use super::{JobQueue, RING_CAPACITY};
 
     #[test]
     fn jobs_come_out_in_order_and_closing_drains_before_ending() {
@@ -165,6 +243,25 @@ mod tests {
         let drained: Vec<_> = std::iter::from_fn(|| queue.pop()).collect();
         assert_eq!(drained, vec![0, 1, 2, 3, 4]);
         assert_eq!(queue.pop(), None);
+    }
+
+    #[test]
+    fn jobs_beyond_the_ring_overflow_and_still_come_out_in_order() {
+        let queue = JobQueue::new();
+        let total = 3 * RING_CAPACITY + 7;
+        for i in 0..total {
+            queue.push(i).unwrap();
+        }
+        // Taking some moves a batch of the overflow into the ring; queue more meanwhile.
+        let mut taken: Vec<_> = (0..RING_CAPACITY + 3)
+            .map(|_| queue.pop().unwrap())
+            .collect();
+        for i in total..total + 5 {
+            queue.push(i).unwrap();
+        }
+        queue.close();
+        taken.extend(std::iter::from_fn(|| queue.pop()));
+        assert_eq!(taken, (0..total + 5).collect::<Vec<_>>());
     }
 
     #[test]
@@ -182,7 +279,7 @@ mod tests {
         // Wait until the worker has given up spinning and sleeps.
         let wait_until_asleep = || {
             let deadline = Instant::now() + Duration::from_secs(30);
-            while queue.lock().sleeping == 0 {
+            while queue.lock_sleep().sleeping == 0 {
                 assert!(Instant::now() < deadline, "the worker never went to sleep");
                 thread::yield_now();
             }
