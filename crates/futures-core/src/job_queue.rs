@@ -21,8 +21,8 @@
 //!
 //! Wake-ups: a worker that finds the queue empty spins and yields for a while (crossbeam's
 //! `Backoff`), then sleeps on the condition variable, counted in `sleepers`. A push looks at
-//! that count after queueing (a `SeqCst` fence on both sides, so that either the sleeper sees
-//! the job or the pusher sees the sleeper), and signals only a sleeper not yet signalled, so a
+//! that count after queueing (`SeqCst` on both sides, so that either the sleeper sees the job
+//! or the pusher sees the sleeper), and signals only a sleeper not yet signalled, so a
 //! burst of jobs into an idle pool costs at most one signal per sleeping worker, and none while
 //! the workers are busy or spinning.
 //!
@@ -120,12 +120,15 @@ impl<T> JobQueue<T> {
             overflow.push_back(job);
             self.flags
                 .overflowed
-                .store(overflow.len(), Ordering::Release);
+                .store(overflow.len(), Ordering::SeqCst);
         }
         self.pushing.fetch_sub(1, Ordering::Release);
-        // The job is in before the sleepers are counted (pairs with the fence in `pop`).
-        fence(Ordering::SeqCst);
-        if self.flags.sleepers.load(Ordering::Relaxed) != 0 {
+        // The job went in with a `SeqCst` write (the ring's compare-and-swap of its tail, or
+        // the overflow's length) before the sleepers are read: a worker going to sleep counts
+        // itself, then looks at the queue after a `SeqCst` fence (in `pop`), so either it sees
+        // the job or this sees it. No fence here: one would wait for the slot's write to reach
+        // memory, which costs the submitting thread a cache miss per job.
+        if self.flags.sleepers.load(Ordering::SeqCst) != 0 {
             let mut sleep = self.lock_sleep();
             if sleep.sleeping > sleep.notified {
                 sleep.notified += 1;
@@ -165,7 +168,7 @@ impl<T> JobQueue<T> {
         }
         let mut sleep = self.lock_sleep();
         loop {
-            // Counted before the last look (pairs with the fence in `push`).
+            // Counted before the last look (pairs with the `SeqCst` write and read in `push`).
             sleep.sleeping += 1;
             self.flags.sleepers.store(sleep.sleeping, Ordering::SeqCst);
             fence(Ordering::SeqCst);
