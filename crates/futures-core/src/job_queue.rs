@@ -20,8 +20,8 @@
 //! batch of it into the ring as they go.
 //!
 //! Wake-ups: a worker that finds the queue empty spins and yields for a while (crossbeam's
-//! `Backoff`), then sleeps on the condition variable, counted in `sleepers`. A push looks at
-//! that count after queueing (`SeqCst` on both sides, so that either the sleeper sees the job
+//! `Backoff`), then sleeps on the condition variable, counted in `unsignalled` until a push
+//! signals it. A push looks at that count after queueing (`SeqCst` on both sides, so that either the sleeper sees the job
 //! or the pusher sees the sleeper), and signals only a sleeper not yet signalled, so a
 //! burst of jobs into an idle pool costs at most one signal per sleeping worker, and none while
 //! the workers are busy or spinning.
@@ -60,8 +60,10 @@ pub(crate) struct JobQueue<T> {
 struct Flags {
     /// The overflow's length, readable without its lock.
     overflowed: AtomicUsize,
-    /// Workers asleep on `available` (or about to be: see `pop`).
-    sleepers: AtomicUsize,
+    /// Workers asleep on `available` (or about to be: see `pop`) that no push has signalled
+    /// yet: `Sleep::sleeping - Sleep::notified`. A push takes the sleep lock only when it is not
+    /// zero, so a sleeper that is slow to wake up does not cost every push meanwhile a lock.
+    unsignalled: AtomicUsize,
     /// No more jobs are accepted; `pop` returns `None` once the queue is empty.
     closed: AtomicBool,
 }
@@ -81,7 +83,7 @@ impl<T> JobQueue<T> {
             pushing: CachePadded::new(AtomicUsize::new(0)),
             flags: CachePadded::new(Flags {
                 overflowed: AtomicUsize::new(0),
-                sleepers: AtomicUsize::new(0),
+                unsignalled: AtomicUsize::new(0),
                 closed: AtomicBool::new(false),
             }),
             sleep: Mutex::new(Sleep {
@@ -128,10 +130,11 @@ impl<T> JobQueue<T> {
         // itself, then looks at the queue after a `SeqCst` fence (in `pop`), so either it sees
         // the job or this sees it. No fence here: one would wait for the slot's write to reach
         // memory, which costs the submitting thread a cache miss per job.
-        if self.flags.sleepers.load(Ordering::SeqCst) != 0 {
+        if self.flags.unsignalled.load(Ordering::SeqCst) != 0 {
             let mut sleep = self.lock_sleep();
             if sleep.sleeping > sleep.notified {
                 sleep.notified += 1;
+                self.publish(&sleep);
                 drop(sleep);
                 self.available.notify_one();
             }
@@ -170,12 +173,12 @@ impl<T> JobQueue<T> {
         loop {
             // Counted before the last look (pairs with the `SeqCst` write and read in `push`).
             sleep.sleeping += 1;
-            self.flags.sleepers.store(sleep.sleeping, Ordering::SeqCst);
+            self.publish(&sleep);
             fence(Ordering::SeqCst);
             let job = self.take();
             if job.is_some() || self.is_finished() {
                 sleep.sleeping -= 1;
-                self.flags.sleepers.store(sleep.sleeping, Ordering::SeqCst);
+                self.publish(&sleep);
                 return job;
             }
             sleep = self
@@ -183,11 +186,17 @@ impl<T> JobQueue<T> {
                 .wait(sleep)
                 .unwrap_or_else(|p| p.into_inner());
             sleep.sleeping -= 1;
-            self.flags.sleepers.store(sleep.sleeping, Ordering::SeqCst);
             // A spurious wake-up may take another sleeper's signal: that sleeper is then
             // signalled again by the next push, which is harmless.
             sleep.notified = sleep.notified.saturating_sub(1);
+            self.publish(&sleep);
         }
+    }
+
+    /// Publishes the count of unsignalled sleepers; called under the sleep lock.
+    fn publish(&self, sleep: &Sleep) {
+        let unsignalled = sleep.sleeping.saturating_sub(sleep.notified);
+        self.flags.unsignalled.store(unsignalled, Ordering::SeqCst);
     }
 
     /// A queued job, if any: from the ring, or else from the overflow (moving the next batch
