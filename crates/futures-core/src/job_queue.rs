@@ -1,54 +1,37 @@
-//! The built-in pool's job queue: a lock-free ring, a mutex-protected overflow for bursts that
-//! outgrow it, and a condition variable for workers that found nothing to do.
+//! The built-in pool's job queue: an [`OverflowRing`] of jobs, and a condition variable for
+//! workers that found nothing to do.
 //!
-//! Why not a channel: in a burst of submissions the workers keep up with the submitting thread,
-//! so a linked-block channel allocates a block on the submitting thread every few dozen jobs
-//! and frees it on a worker. With glibc, a worker's free of the main thread's memory takes the
-//! main thread's arena lock, which the main thread holds for its own allocations: the two then
-//! wait on each other, and the main thread pays a futex wake-up for every collision. Here the
-//! ring is allocated once, so queueing allocates only when a backlog outgrows it.
-//!
-//! Why not a mutex around the queue: in the same burst every job is handed over on its own
-//! (the workers keep up), and a lock that the submitting thread and the workers all take moves
-//! between their cores twice per job, and sometimes makes the submitting thread wait for a
-//! worker inside it. The ring (crossbeam's `ArrayQueue`) hands a job over with one
-//! compare-and-swap on each side and no waiting.
-//!
-//! Order: jobs come out in the order each thread queued them. A job that finds the ring full
-//! goes to the overflow, and so does every job queued while the overflow is not empty; workers
-//! take from the ring first (older jobs) and, when it is empty, from the overflow, moving a
-//! batch of it into the ring as they go.
+//! Why not a mutex around a `VecDeque`: in a burst of submissions the workers keep up, so every
+//! job is handed over on its own, and a lock that the submitting thread and the workers all
+//! take moves between their cores twice per job, and sometimes makes the submitting thread wait
+//! for a worker inside it. The ring hands a job over without a lock (see `overflow_ring.rs`,
+//! which also says why not a channel).
 //!
 //! Wake-ups: a worker that finds the queue empty spins and yields for a while (crossbeam's
 //! `Backoff`), then sleeps on the condition variable, counted in `unsignalled` until a push
-//! signals it. A push looks at that count after queueing (`SeqCst` on both sides, so that either the sleeper sees the job
-//! or the pusher sees the sleeper), and signals only a sleeper not yet signalled, so a
-//! burst of jobs into an idle pool costs at most one signal per sleeping worker, and none while
-//! the workers are busy or spinning.
+//! signals it. A push looks at that count after queueing (`SeqCst` on both sides, so that
+//! either the sleeper sees the job or the pusher sees the sleeper), and signals only a sleeper
+//! not yet signalled, so a burst of jobs into an idle pool costs at most one signal per
+//! sleeping worker, and none while the workers are busy or spinning.
 //!
 //! Closing: `close` refuses later pushes and waits for those in progress (`pushing`), so that
 //! a job is either refused or queued before the workers can see the queue closed; workers
 //! finish the queued jobs, then `pop` returns `None`.
 
-use std::collections::VecDeque;
 use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
-use crossbeam_queue::ArrayQueue;
 use crossbeam_utils::{Backoff, CachePadded};
+
+use crate::overflow_ring::OverflowRing;
 
 /// Jobs the ring holds before pushes overflow.
 const RING_CAPACITY: usize = 1024;
 
-/// Jobs a worker moves from the overflow into the ring at a time.
-const REFILL: usize = 256;
-
 /// A multi-producer, multi-consumer FIFO queue of jobs whose `pop` blocks until a job arrives
 /// or the queue is closed and drained.
 pub(crate) struct JobQueue<T> {
-    ring: ArrayQueue<T>,
-    /// Jobs that found the ring full, and every job queued while any of them is left.
-    overflow: Mutex<VecDeque<T>>,
+    jobs: OverflowRing<T>,
     /// Pushes in progress: written by every push, so on a line of its own.
     pushing: CachePadded<AtomicUsize>,
     /// What pushes read and workers seldom write.
@@ -58,8 +41,6 @@ pub(crate) struct JobQueue<T> {
 }
 
 struct Flags {
-    /// The overflow's length, readable without its lock.
-    overflowed: AtomicUsize,
     /// Workers asleep on `available` (or about to be: see `pop`) that no push has signalled
     /// yet: `Sleep::sleeping - Sleep::notified`. A push takes the sleep lock only when it is not
     /// zero, so a sleeper that is slow to wake up does not cost every push meanwhile a lock.
@@ -78,11 +59,9 @@ struct Sleep {
 impl<T> JobQueue<T> {
     pub(crate) fn new() -> Self {
         JobQueue {
-            ring: ArrayQueue::new(RING_CAPACITY),
-            overflow: Mutex::new(VecDeque::new()),
+            jobs: OverflowRing::new(RING_CAPACITY),
             pushing: CachePadded::new(AtomicUsize::new(0)),
             flags: CachePadded::new(Flags {
-                overflowed: AtomicUsize::new(0),
                 unsignalled: AtomicUsize::new(0),
                 closed: AtomicBool::new(false),
             }),
@@ -94,12 +73,8 @@ impl<T> JobQueue<T> {
         }
     }
 
-    // Nothing panics while either lock is held (moves and counter updates only).
-    fn lock_overflow(&self) -> MutexGuard<'_, VecDeque<T>> {
-        self.overflow.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
     fn lock_sleep(&self) -> MutexGuard<'_, Sleep> {
+        // Nothing panics while the lock is held (counter updates only).
         self.sleep.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -113,23 +88,12 @@ impl<T> JobQueue<T> {
             self.pushing.fetch_sub(1, Ordering::Release);
             return Err(job);
         }
-        let job = match self.flags.overflowed.load(Ordering::Acquire) {
-            0 => self.ring.push(job).err(),
-            _ => Some(job),
-        };
-        if let Some(job) = job {
-            let mut overflow = self.lock_overflow();
-            overflow.push_back(job);
-            self.flags
-                .overflowed
-                .store(overflow.len(), Ordering::SeqCst);
-        }
+        self.jobs.push(job);
         self.pushing.fetch_sub(1, Ordering::Release);
-        // The job went in with a `SeqCst` write (the ring's compare-and-swap of its tail, or
-        // the overflow's length) before the sleepers are read: a worker going to sleep counts
-        // itself, then looks at the queue after a `SeqCst` fence (in `pop`), so either it sees
-        // the job or this sees it. No fence here: one would wait for the slot's write to reach
-        // memory, which costs the submitting thread a cache miss per job.
+        // The job went in with a `SeqCst` write before the sleepers are read: a worker going
+        // to sleep counts itself, then looks at the queue after a `SeqCst` fence (in `pop`), so
+        // either it sees the job or this sees it. No fence here: one would wait for the slot's
+        // write to reach memory, which costs the submitting thread a cache miss per job.
         if self.flags.unsignalled.load(Ordering::SeqCst) != 0 {
             let mut sleep = self.lock_sleep();
             if sleep.sleeping > sleep.notified {
@@ -158,7 +122,7 @@ impl<T> JobQueue<T> {
     pub(crate) fn pop(&self) -> Option<T> {
         let backoff = Backoff::new();
         loop {
-            if let Some(job) = self.take() {
+            if let Some(job) = self.jobs.pop() {
                 return Some(job);
             }
             if self.is_finished() {
@@ -175,7 +139,7 @@ impl<T> JobQueue<T> {
             sleep.sleeping += 1;
             self.publish(&sleep);
             fence(Ordering::SeqCst);
-            let job = self.take();
+            let job = self.jobs.pop();
             if job.is_some() || self.is_finished() {
                 sleep.sleeping -= 1;
                 self.publish(&sleep);
@@ -199,40 +163,11 @@ impl<T> JobQueue<T> {
         self.flags.unsignalled.store(unsignalled, Ordering::SeqCst);
     }
 
-    /// A queued job, if any: from the ring, or else from the overflow (moving the next batch
-    /// of the overflow into the ring meanwhile).
-    fn take(&self) -> Option<T> {
-        if let Some(job) = self.ring.pop() {
-            return Some(job);
-        }
-        if self.flags.overflowed.load(Ordering::Acquire) == 0 {
-            return None;
-        }
-        let mut overflow = self.lock_overflow();
-        let job = overflow.pop_front();
-        // Pushes go to the overflow while it is not empty, so whatever the ring holds is older
-        // than the overflow: the batch goes in behind it.
-        for _ in 0..REFILL {
-            let Some(next) = overflow.pop_front() else {
-                break;
-            };
-            if let Err(next) = self.ring.push(next) {
-                overflow.push_front(next);
-                break;
-            }
-        }
-        self.flags
-            .overflowed
-            .store(overflow.len(), Ordering::Release);
-        job
-    }
-
     /// Closed, no push in progress, and nothing queued: nothing will ever come.
     fn is_finished(&self) -> bool {
         self.flags.closed.load(Ordering::SeqCst)
             && self.pushing.load(Ordering::SeqCst) == 0
-            && self.ring.is_empty()
-            && self.flags.overflowed.load(Ordering::SeqCst) == 0
+            && self.jobs.is_empty()
     }
 }
 
@@ -259,6 +194,7 @@ mod tests {
 
     #[test]
     fn jobs_beyond_the_ring_overflow_and_still_come_out_in_order() {
+        // The ring's own order is tested in `overflow_ring.rs`; here, through the job queue.
         let queue = JobQueue::new();
         let total = 3 * RING_CAPACITY + 7;
         for i in 0..total {

@@ -59,6 +59,7 @@ mod iteration;
 mod job_queue;
 mod machine;
 mod message;
+mod overflow_ring;
 mod pipe;
 mod pipe_table;
 mod pool;
