@@ -305,7 +305,21 @@ impl<H: FutureHandler> Inner<H> {
     }
 
     pub(crate) fn receive(&self, message: Envelope<H>) -> Result<(), ProtocolViolation> {
+        self.receive_then(message, || {})
+    }
+
+    /// Applies `message`; if it moves the future to a final state, `before_final` runs first
+    /// (the router retires the pipe there, before any observer runs). One transition per
+    /// message: the machine is consulted once.
+    pub(crate) fn receive_then(
+        &self,
+        message: Envelope<H>,
+        before_final: impl FnOnce(),
+    ) -> Result<(), ProtocolViolation> {
         let (next, effect) = machine::transition(self.machine.get(), message.input())?;
+        if next.public().is_done() {
+            before_final();
+        }
         let discarded = match (message, effect) {
             (TaskMessage::Custom(custom), Effect::Deliver) => {
                 self.handler.on_message(custom);
@@ -326,16 +340,6 @@ impl<H: FutureHandler> Inner<H> {
         // Dropped only now: a payload whose `Drop` panics cannot leave the future unfinished.
         drop(discarded);
         Ok(())
-    }
-
-    /// Whether `message` would move the future to a final state.
-    pub(crate) fn finishes(&self, message: &Envelope<H>) -> bool {
-        // Items and progress reports (the hot path) never finish a future: skip the machine.
-        if let TaskMessage::Custom(_) = message {
-            return false;
-        }
-        machine::transition(self.machine.get(), message.input())
-            .is_ok_and(|(next, _)| next.public().is_done())
     }
 
     /// Moves to `next`: internal state first, then release the cancel handle if done, then the

@@ -471,10 +471,7 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
             let Some(message) = endpoint.next(&mut refilled) else {
                 break;
             };
-            if self.finishes(&message) {
-                retire();
-            }
-            if let Err(violation) = self.receive(message) {
+            if let Err(violation) = self.receive_then(message, retire) {
                 log::error!("traits-futures: {violation}; message ignored");
             }
             delivered += 1;
