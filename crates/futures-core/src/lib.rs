@@ -61,6 +61,7 @@ mod machine;
 mod message;
 mod overflow_ring;
 mod pipe;
+mod pipe_shared;
 mod pipe_table;
 mod pool;
 mod progress;
