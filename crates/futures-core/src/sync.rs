@@ -2,11 +2,12 @@
 //! channel) in a normal build, loom's under `cfg(loom)`, so that the model checker explores the
 //! real code (`tests/loom.rs`, `just loom`).
 //!
-//! Only what the handshakes use goes through here: the pipe's queue and cancel flag
-//! (`pipe_shared.rs`), the router's announcement channel and coalesced wake-up (`router.rs`), and the
-//! runner's cancel check (`runner.rs`, `task.rs`; the task waits in the pipe's queue). `Arc` stays std's in both
-//! builds: loom's `Arc` cannot be coerced to a trait object (`Arc<dyn CancelFlag>`, the wake
-//! hook), and the reference counts are not part of any handshake.
+//! Only what the handshakes use goes through here: the pipe's queue (where the task also waits
+//! for a worker) and cancel flag (`pipe_shared.rs`), the router's announcement channel and
+//! coalesced wake-up (`router.rs`), and the runner's cancel check (`runner.rs`, `task.rs`).
+//! `Arc` stays std's in both builds: loom's `Arc` cannot be coerced to a trait object
+//! (`Arc<dyn CancelFlag>`, the wake hook), and the reference counts are not part of any
+//! handshake.
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::atomic::{AtomicBool, Ordering};
