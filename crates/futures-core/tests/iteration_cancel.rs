@@ -12,10 +12,11 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 
+use traits_core::ObserverGuard;
 use traits_futures::testing::{Recorder, TEST_TIMEOUT};
 use traits_futures::{
-    submit_call, submit_generator, submit_iteration, FutureState, NotAvailable, TaskCancelled,
-    TraitsExecutor,
+    submit_call, submit_generator, submit_iteration, FutureProperty, FutureState, NotAvailable,
+    TaskCancelled, TraitsExecutor,
 };
 
 use FutureState::{Cancelled, Cancelling, Executing, Waiting};
@@ -43,6 +44,24 @@ fn busy_single_worker_executor() -> (
         .run_until(|| blocker.state().get() == Executing, Some(TEST_TIMEOUT))
         .unwrap();
     (executor, blocker, release)
+}
+
+/// The drop flag's value at the moment the future became done (`None` until then).
+fn flag_when_done(
+    done: FutureProperty<bool>,
+    dropped: &Arc<AtomicBool>,
+) -> (Rc<Cell<Option<bool>>>, ObserverGuard) {
+    let flag = Rc::new(Cell::new(None));
+    let guard = done.observe({
+        let flag = Rc::clone(&flag);
+        let dropped = Arc::clone(dropped);
+        move |_, done| {
+            if *done {
+                flag.set(Some(dropped.load(Ordering::SeqCst)));
+            }
+        }
+    });
+    (flag, guard)
 }
 
 #[test]
@@ -284,16 +303,7 @@ fn c39_on_cancel_the_iterator_is_dropped_before_the_future_is_done() {
         }
     })
     .unwrap();
-    let flag_when_done = Rc::new(Cell::new(None));
-    let _guard = future.done().observe({
-        let flag_when_done = Rc::clone(&flag_when_done);
-        let dropped = Arc::clone(&dropped);
-        move |_, done| {
-            if *done {
-                flag_when_done.set(Some(dropped.load(Ordering::SeqCst)));
-            }
-        }
-    });
+    let (flag_when_done, _guard) = flag_when_done(future.done(), &dropped);
     let items = Recorder::event(future.items());
     executor
         .run_until(|| !items.is_empty(), Some(TEST_TIMEOUT))
@@ -322,16 +332,7 @@ fn c39_cancelled_before_start_the_factory_and_its_captures_are_dropped_before_do
         }
     })
     .unwrap();
-    let flag_when_done = Rc::new(Cell::new(None));
-    let _guard = future.done().observe({
-        let flag_when_done = Rc::clone(&flag_when_done);
-        let dropped = Arc::clone(&dropped);
-        move |_, done| {
-            if *done {
-                flag_when_done.set(Some(dropped.load(Ordering::SeqCst)));
-            }
-        }
-    });
+    let (flag_when_done, _guard) = flag_when_done(future.done(), &dropped);
     assert!(future.cancel());
     release.send(()).unwrap();
     executor

@@ -11,13 +11,33 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 
+use traits_core::ObserverGuard;
 use traits_futures::testing::{Recorder, TEST_TIMEOUT};
 use traits_futures::{
-    submit_generator, submit_iteration, submit_try_generator, FutureState, NotAvailable,
-    TaskCancelled, TaskError, TraitsExecutor,
+    submit_generator, submit_iteration, submit_try_generator, FutureProperty, FutureState,
+    NotAvailable, TaskCancelled, TaskError, TraitsExecutor,
 };
 
 use FutureState::{Completed, Executing, Failed, Waiting};
+
+/// How many items had arrived when the future entered `state` (`None` until then).
+fn items_when<T: Clone + 'static>(
+    states: FutureProperty<FutureState>,
+    state: FutureState,
+    items: &Rc<Recorder<T>>,
+) -> (Rc<Cell<Option<usize>>>, ObserverGuard) {
+    let count = Rc::new(Cell::new(None));
+    let guard = states.observe({
+        let count = Rc::clone(&count);
+        let items = Rc::clone(items);
+        move |_, new| {
+            if *new == state {
+                count.set(Some(items.len()));
+            }
+        }
+    });
+    (count, guard)
+}
 
 #[test]
 fn c30_items_arrive_once_each_in_order_through_the_items_event() {
@@ -193,17 +213,7 @@ fn c33_failure_partway_delivers_earlier_items_then_failed() {
     .unwrap();
     let states = Recorder::observable(future.state());
     let items = Rc::new(Recorder::event(future.items()));
-    // How many items had arrived when the future became Failed.
-    let items_at_failure = Rc::new(Cell::new(None));
-    let _guard = future.state().observe({
-        let items_at_failure = Rc::clone(&items_at_failure);
-        let items = Rc::clone(&items);
-        move |_, new| {
-            if *new == Failed {
-                items_at_failure.set(Some(items.len()));
-            }
-        }
-    });
+    let (items_at_failure, _guard) = items_when(future.state(), Failed, &items);
     executor
         .run_until(|| future.done().get(), Some(TEST_TIMEOUT))
         .unwrap();
@@ -325,16 +335,7 @@ fn c41_generator_yields_items_and_its_return_value_becomes_the_result() {
     .unwrap();
     let states = Recorder::observable(future.state());
     let items = Rc::new(Recorder::event(future.items()));
-    let items_at_completion = Rc::new(Cell::new(None));
-    let _guard = future.state().observe({
-        let items_at_completion = Rc::clone(&items_at_completion);
-        let items = Rc::clone(&items);
-        move |_, new| {
-            if *new == Completed {
-                items_at_completion.set(Some(items.len()));
-            }
-        }
-    });
+    let (items_at_completion, _guard) = items_when(future.state(), Completed, &items);
     assert_eq!(future.result(), Err(NotAvailable::NoResult(Waiting)));
     executor
         .run_until(|| future.done().get(), Some(TEST_TIMEOUT))
