@@ -1,7 +1,7 @@
 //! [`TaskFuture`]: the main-thread half of every task, and [`FutureHandler`], what a task type
 //! adds to it.
 
-use std::cell::{Cell, OnceCell, RefCell};
+use std::cell::{Cell, OnceCell};
 use std::fmt;
 use std::ops::Deref;
 use std::rc::Rc;
@@ -12,7 +12,7 @@ use traits_core::{ObserverKey, Unobserve};
 use crate::error::{NotAvailable, ProtocolViolation, TaskError};
 use crate::machine::{self, Effect, Input, MachineState};
 use crate::message::TaskMessage;
-use crate::pipe::{Envelope, OwnerFor, PipeEndpoint, PipeTarget};
+use crate::pipe::{BatchMarks, Endpoint, Envelope, OwnerFor, PipeEndpoint, PipeTarget};
 use crate::property::{FutureProperty, Status, StatusOwner};
 use crate::state::FutureState;
 
@@ -61,8 +61,10 @@ pub trait FutureHandler: 'static {
 /// the task), or nothing but a user's cancel callback (detached futures, fed by `receive`).
 enum Driver<H: FutureHandler> {
     Pipe(PipeEndpoint<H>),
-    /// Released (dropped) once the future is done (a12).
-    Detached(RefCell<Option<Box<dyn Fn()>>>),
+    /// Released (dropped) once the future is done (a12). An `Rc` in a `Cell` (two words, not
+    /// a `RefCell`'s three): the driver then fits beside the pipe's pointer, and a future is a
+    /// word smaller.
+    Detached(Cell<Option<Rc<dyn Fn()>>>),
 }
 
 /// A future: the main-thread view of one background task.
@@ -86,15 +88,22 @@ pub struct TaskFuture<H: FutureHandler> {
 pub(crate) struct Inner<H: FutureHandler> {
     /// The state machine; the public state is a projection of it.
     machine: Cell<MachineState>,
+    /// The pipe endpoint's notes on the batch it is dispatching, kept here to share a word
+    /// with `machine` (see [`BatchMarks`]).
+    batch: Cell<BatchMarks>,
     /// The observers of `state`, `cancellable` and `done`.
     status: Status,
-    /// The task's return value or error, set by the final message.
-    outcome: OnceCell<Result<H::Output, TaskError<H::Error>>>,
+    /// The task's return value or error, set by the final message. The error is boxed (a
+    /// failure is the rare case), which keeps a future with a small result a word smaller.
+    outcome: OnceCell<Outcome<H>>,
     /// The main-thread end of the pipe from the task (kept in the future's own allocation: one
     /// allocation less per task), or a detached future's cancel callback.
     driver: Driver<H>,
     handler: H,
 }
+
+/// A finished task's return value or (boxed) error.
+type Outcome<H> = Result<<H as FutureHandler>::Output, Box<TaskError<<H as FutureHandler>::Error>>>;
 
 impl<H: FutureHandler> Clone for TaskFuture<H> {
     fn clone(&self) -> Self {
@@ -121,10 +130,7 @@ impl<H: FutureHandler> TaskFuture<H> {
     /// # Ok::<(), traits_futures::ProtocolViolation>(())
     /// ```
     pub fn detached(handler: H, cancel: impl Fn() + 'static) -> Self {
-        Self::build(
-            handler,
-            Driver::Detached(RefCell::new(Some(Box::new(cancel)))),
-        )
+        Self::build(handler, Driver::Detached(Cell::new(Some(Rc::new(cancel)))))
     }
 
     /// A future fed by `pipe`, whose cancel sets the pipe's flag (the executor's futures).
@@ -141,6 +147,7 @@ impl<H: FutureHandler> TaskFuture<H> {
         TaskFuture {
             inner: Rc::new(Inner {
                 machine: Cell::new(MachineState::Waiting),
+                batch: Cell::new(BatchMarks::default()),
                 status: Status::new(),
                 outcome: OnceCell::new(),
                 driver,
@@ -295,7 +302,10 @@ impl<H: FutureHandler> Inner<H> {
         match &self.driver {
             Driver::Pipe(endpoint) => endpoint.shared().cancel(),
             Driver::Detached(callback) => {
-                if let Some(callback) = callback.borrow().as_ref() {
+                // Put back before the call: it may panic, or cancel again.
+                let held = callback.take();
+                callback.set(held.clone());
+                if let Some(callback) = held {
                     callback();
                 }
             }
@@ -330,7 +340,7 @@ impl<H: FutureHandler> Inner<H> {
                 None
             }
             (TaskMessage::Failed(error), Effect::Deliver) => {
-                let _ = self.outcome.set(Err(error));
+                let _ = self.outcome.set(Err(Box::new(error)));
                 None
             }
             // Started, Abandoned, and payloads that arrive after a cancel (a15).
@@ -348,7 +358,7 @@ impl<H: FutureHandler> Inner<H> {
         let old = self.machine.replace(next).public();
         let public = next.public();
         if let (true, Driver::Detached(callback)) = (public.is_done(), &self.driver) {
-            drop(callback.borrow_mut().take());
+            drop(callback.take());
         }
         self.status.changed(old, public);
     }
@@ -358,9 +368,9 @@ impl<H: FutureHandler> Inner<H> {
         self.machine.get().public().is_done()
     }
 
-    pub(crate) fn endpoint(&self) -> Option<&PipeEndpoint<H>> {
+    pub(crate) fn endpoint(&self) -> Option<Endpoint<'_, H>> {
         match &self.driver {
-            Driver::Pipe(endpoint) => Some(endpoint),
+            Driver::Pipe(endpoint) => Some(endpoint.with_marks(&self.batch)),
             Driver::Detached(_) => None,
         }
     }

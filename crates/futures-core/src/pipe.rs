@@ -16,67 +16,16 @@ use crate::message::TaskMessage;
 pub(crate) use crate::pipe_shared::{Head, PipeOwner, PipeShared};
 use crate::sync::Arc;
 
-/// The main side's batch, being dispatched: what the last refill took from the shared batch.
-/// Cells, not a `RefCell`: dispatch is re-entrant (an observer may run the event loop), and no
-/// borrow is held while a message is delivered.
-struct LocalBatch<M> {
-    head: Cell<Option<Head>>,
-    #[allow(clippy::box_collection)]
-    customs: Cell<Option<Box<VecDeque<M>>>>,
+/// What the main side knows of the batch it is dispatching besides its custom messages:
+/// whether `S` (or `A`) and the final message are still to be delivered. Two bytes, `Copy`:
+/// the future keeps them for its endpoint, next to its state machine, where they share a word
+/// (in the endpoint they would pad it, and with it every future, a word larger).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct BatchMarks {
+    head: Option<Head>,
     /// The shared batch's `tail` was there at the last refill: it is delivered (taken from the
     /// shared batch) after the customs.
-    tail_ready: Cell<bool>,
-}
-
-impl<M> LocalBatch<M> {
-    fn new() -> Self {
-        LocalBatch {
-            head: Cell::new(None),
-            customs: Cell::new(None),
-            tail_ready: Cell::new(false),
-        }
-    }
-
-    /// The next message in protocol order; the final one is taken from `shared`.
-    fn pop<T, E>(&self, shared: &dyn PipeOwner<M, T, E>) -> Option<TaskMessage<M, T, E>> {
-        if let Some(head) = self.head.take() {
-            return Some(match head {
-                Head::Started => TaskMessage::Started,
-                Head::Abandoned => TaskMessage::Abandoned,
-            });
-        }
-        let mut customs = self.customs.take();
-        let custom = customs.as_mut().and_then(|customs| customs.pop_front());
-        self.customs.set(customs);
-        if let Some(custom) = custom {
-            return Some(TaskMessage::Custom(custom));
-        }
-        if !self.tail_ready.replace(false) {
-            return None;
-        }
-        // The worker sends nothing after the final message, so the slot still holds it.
-        shared.take_tail().map(|tail| match tail {
-            Ok(value) => TaskMessage::Returned(value),
-            Err(error) => TaskMessage::Failed(error),
-        })
-    }
-
-    fn customs_len(&self) -> usize {
-        let customs = self.customs.take();
-        let len = customs.as_ref().map_or(0, |customs| customs.len());
-        self.customs.set(customs);
-        len
-    }
-
-    fn len(&self) -> usize {
-        usize::from(self.head.get().is_some())
-            + self.customs_len()
-            + usize::from(self.tail_ready.get())
-    }
-
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
+    tail_ready: bool,
 }
 
 /// The main thread's view of a pipe, type-erased so that the router can hold every task type.
@@ -106,7 +55,11 @@ pub(crate) trait PipeTarget {
 /// The main thread's end of a pipe, kept inside the future it feeds.
 pub(crate) struct PipeEndpoint<H: FutureHandler> {
     owner: Arc<OwnerFor<H>>,
-    buffer: LocalBatch<H::Message>,
+    /// The custom messages of the batch being dispatched. Cells, not a `RefCell`: dispatch is
+    /// re-entrant (an observer may run the event loop), and no borrow is held while a message
+    /// is delivered.
+    #[allow(clippy::box_collection)]
+    customs: Cell<Option<Box<VecDeque<H::Message>>>>,
 }
 
 /// The message type on a pipe to a future with handler `H`.
@@ -127,7 +80,7 @@ impl<H: FutureHandler> PipeEndpoint<H> {
     pub(crate) fn new(owner: Arc<OwnerFor<H>>) -> Self {
         PipeEndpoint {
             owner,
-            buffer: LocalBatch::new(),
+            customs: Cell::new(None),
         }
     }
 
@@ -136,41 +89,107 @@ impl<H: FutureHandler> PipeEndpoint<H> {
         &*self.owner
     }
 
-    /// Takes the whole shared batch into the (empty) local buffer: one lock per batch on this
+    /// The endpoint with the batch marks its future keeps for it.
+    pub(crate) fn with_marks<'a>(&'a self, marks: &'a Cell<BatchMarks>) -> Endpoint<'a, H> {
+        Endpoint {
+            endpoint: self,
+            marks,
+        }
+    }
+}
+
+/// A pipe's main-thread end as its future lends it: the endpoint, and the batch's marks.
+pub(crate) struct Endpoint<'a, H: FutureHandler> {
+    endpoint: &'a PipeEndpoint<H>,
+    marks: &'a Cell<BatchMarks>,
+}
+
+impl<H: FutureHandler> Endpoint<'_, H> {
+    /// The shared state.
+    pub(crate) fn shared(&self) -> &OwnerFor<H> {
+        self.endpoint.shared()
+    }
+
+    /// The next message of the local batch in protocol order; the final one is taken from the
+    /// shared slot.
+    fn pop(&self) -> Option<Envelope<H>> {
+        let mut marks = self.marks.get();
+        if let Some(head) = marks.head.take() {
+            self.marks.set(marks);
+            return Some(match head {
+                Head::Started => TaskMessage::Started,
+                Head::Abandoned => TaskMessage::Abandoned,
+            });
+        }
+        let customs = &self.endpoint.customs;
+        let mut local = customs.take();
+        let custom = local.as_mut().and_then(|local| local.pop_front());
+        customs.set(local);
+        if let Some(custom) = custom {
+            return Some(TaskMessage::Custom(custom));
+        }
+        if !marks.tail_ready {
+            return None;
+        }
+        self.marks.set(BatchMarks::default());
+        // The worker sends nothing after the final message, so the slot still holds it.
+        self.shared().take_tail().map(|tail| match tail {
+            Ok(value) => TaskMessage::Returned(value),
+            Err(error) => TaskMessage::Failed(*error),
+        })
+    }
+
+    fn customs_len(&self) -> usize {
+        let customs = self.endpoint.customs.take();
+        let len = customs.as_ref().map_or(0, |customs| customs.len());
+        self.endpoint.customs.set(customs);
+        len
+    }
+
+    /// Messages taken from the shared batch and not yet delivered.
+    fn len(&self) -> usize {
+        let marks = self.marks.get();
+        usize::from(marks.head.is_some()) + self.customs_len() + usize::from(marks.tail_ready)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Takes the whole shared batch into the (empty) local one: one lock per batch on this
     /// side. The two custom-message vectors swap roles, so a steady stream allocates nothing:
     /// `VecDeque::from` and `Vec::from` of an emptied deque both reuse their allocation, and
     /// the local deque's box is allocated once, with the first custom message. The final
-    /// message stays in the shared slot; the buffer notes that it is there.
+    /// message stays in the shared slot; the marks note that it is there.
     fn refill(&self) {
-        let buffer = &self.buffer;
-        debug_assert!(buffer.is_empty());
-        let mut local = buffer.customs.take();
+        debug_assert!(self.is_empty());
+        let customs = &self.endpoint.customs;
+        let mut local = customs.take();
         let mut spare = local
             .as_mut()
             .map(|customs| Vec::from(mem::take(&mut **customs)))
             .unwrap_or_default();
-        let (head, tail_ready) = self.owner.take_batch(&mut spare);
-        buffer.head.set(head);
-        buffer.tail_ready.set(tail_ready);
+        let (head, tail_ready) = self.shared().take_batch(&mut spare);
+        self.marks.set(BatchMarks { head, tail_ready });
         // `spare` now holds the new custom messages, or is the emptied local vector again.
         if let Some(customs) = &mut local {
             **customs = VecDeque::from(spare);
         } else if !spare.is_empty() {
             local = Some(Box::new(VecDeque::from(spare)));
         }
-        buffer.customs.set(local);
+        customs.set(local);
     }
 
-    /// The next message from the local buffer, refilled from the shared batch when it runs
+    /// The next message from the local batch, refilled from the shared batch when it runs
     /// out, unless `refilled` says that was done already (then it is set).
     fn next(&self, refilled: &mut bool) -> Option<Envelope<H>> {
-        let message = self.buffer.pop(self.shared());
+        let message = self.pop();
         if message.is_some() || *refilled {
             return message;
         }
         *refilled = true;
         self.refill();
-        self.buffer.pop(self.shared())
+        self.pop()
     }
 }
 
@@ -205,8 +224,7 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
     }
 
     fn has_buffered(&self) -> bool {
-        self.endpoint()
-            .is_some_and(|endpoint| !endpoint.buffer.is_empty())
+        self.endpoint().is_some_and(|endpoint| !endpoint.is_empty())
     }
 
     fn is_finished(&self) -> bool {
@@ -225,9 +243,8 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
         // final message was the last one buffered. A future finished otherwise (fed directly
         // with `receive`) must close its pipe; a final message still in the shared slot is
         // dropped here, on the main thread, like every message discarded after the end.
-        let buffer = &endpoint.buffer;
-        let buffered = buffer.len();
-        let tail = if !after_final_message || buffer.tail_ready.get() {
+        let buffered = endpoint.len();
+        let tail = if !after_final_message || endpoint.marks.get().tail_ready {
             endpoint.shared().close()
         } else {
             None
@@ -235,9 +252,8 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
         if buffered > 0 {
             log::warn!("traits-futures: {buffered} message(s) after the final one discarded");
         }
-        buffer.head.set(None);
-        drop(buffer.customs.take());
-        buffer.tail_ready.set(false);
+        endpoint.marks.set(BatchMarks::default());
+        drop(endpoint.endpoint.customs.take());
         drop(tail);
     }
 
@@ -246,16 +262,16 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
         let Some(endpoint) = self.endpoint() else {
             return Vec::new();
         };
-        let buffer = &endpoint.buffer;
         let (queued_head, queued_customs, tail) = endpoint.shared().queued();
-        // A final message the buffer has noted is still in the shared slot: count it once, as
-        // the buffer's.
-        let tail_ready = buffer.tail_ready.get();
+        // A final message the marks note is still in the shared slot: count it once, as the
+        // local batch's.
+        let marks = endpoint.marks.get();
+        let tail_ready = marks.tail_ready;
         let mut inputs = Vec::new();
         for (head, customs, tail) in [
             (
-                buffer.head.get(),
-                buffer.customs_len(),
+                marks.head,
+                endpoint.customs_len(),
                 tail.filter(|_| tail_ready),
             ),
             (queued_head, queued_customs, tail.filter(|_| !tail_ready)),

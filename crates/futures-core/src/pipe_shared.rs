@@ -18,7 +18,7 @@ use std::mem;
 use crate::error::TaskError;
 use crate::message::TaskMessage;
 use crate::router::{PipeKey, RouterShared};
-use crate::sync::{Arc, AtomicBool, Mutex, MutexGuard};
+use crate::sync::{Arc, AtomicU64, Mutex, MutexGuard, Ordering};
 use crate::task::MessageSink;
 
 /// The first message of a task's sequence.
@@ -28,8 +28,9 @@ pub(crate) enum Head {
     Abandoned,
 }
 
-/// The final message after `Started`: the task's outcome.
-pub(crate) type Tail<T, E> = Result<T, TaskError<E>>;
+/// The final message after `Started`: the task's outcome. The error is boxed: a failure is
+/// the rare case, and a boxed error keeps the slot, and so every task's cell, a word smaller.
+pub(crate) type Tail<T, E> = Result<T, Box<TaskError<E>>>;
 /// Where the worker is in the protocol: what it may still send.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
@@ -45,11 +46,38 @@ enum Phase {
 /// `runner.rs`, where a pipe with its task is a task's whole cell); a pipe fed by hand has none.
 pub(crate) struct PipeShared<M, T, E, K = ()> {
     queue: Mutex<Queue<M, T, E, K>>,
-    /// Set by the future's cancel; read by the task between units of work.
-    pub(crate) cancelled: AtomicBool,
-    /// The pipe's key in the router, announced when a batch starts.
-    key: PipeKey,
+    /// The pipe's key in the router (announced when a batch starts) and the cancel flag.
+    address: KeyAndCancel,
     router: Arc<RouterShared>,
+}
+
+/// A pipe's key and its cancel flag in one word: the flag is the top bit, which a key never
+/// uses ([`PipeKey::to_bits`]). Two fields would take two words, and a task's cell would be a
+/// size class larger (96-byte allocations instead of 80 for a call).
+struct KeyAndCancel(AtomicU64);
+
+/// The cancel flag's bit.
+const CANCELLED: u64 = 1 << 63;
+
+impl KeyAndCancel {
+    fn new(key: PipeKey) -> Self {
+        KeyAndCancel(AtomicU64::new(key.to_bits()))
+    }
+
+    /// The key (which never changes).
+    fn key(&self) -> PipeKey {
+        PipeKey::from_bits(self.0.load(Ordering::Relaxed))
+    }
+
+    /// Set by the future's cancel (`Release`, so the task that sees it sees what came before).
+    fn cancel(&self) {
+        self.0.fetch_or(CANCELLED, Ordering::Release);
+    }
+
+    /// Read by the task between units of work.
+    fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Acquire) & CANCELLED != 0
+    }
 }
 
 /// The task, then its outcome: the queue's one slot for both. A worker takes the task before
@@ -135,7 +163,7 @@ impl<M, T, E, K> Queue<M, T, E, K> {
                     true
                 }
                 (Phase::Open, TaskMessage::Failed(error)) => {
-                    self.slot = Slot::Tail(Err(error));
+                    self.slot = Slot::Tail(Err(Box::new(error)));
                     self.phase = Phase::Ended;
                     true
                 }
@@ -175,8 +203,7 @@ impl<M, T, E, K> PipeShared<M, T, E, K> {
                 scheduled: false,
                 closed: false,
             }),
-            cancelled: AtomicBool::new(false),
-            key,
+            address: KeyAndCancel::new(key),
             router,
         }
     }
@@ -191,7 +218,12 @@ impl<M, T, E, K> PipeShared<M, T, E, K> {
 
     /// Tells the task that its future was cancelled.
     pub(crate) fn cancel(&self) {
-        self.cancelled.store(true, crate::sync::Ordering::Release);
+        self.address.cancel();
+    }
+
+    /// Whether the future was cancelled (the task's check).
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.address.is_cancelled()
     }
 
     /// The worker's first step: takes the task (`None` if it was taken already). With `start`,
@@ -204,13 +236,13 @@ impl<M, T, E, K> PipeShared<M, T, E, K> {
             let task = queue.slot.take_task()?;
             // Read under the lock, after the task is out: a cancel that comes later finds the
             // task started (and the task sees the flag itself).
-            if !start || self.cancelled.load(crate::sync::Ordering::Acquire) {
+            if !start || self.is_cancelled() {
                 return Some((task, false));
             }
             (task, queue.push(TaskMessage::Started))
         };
         if announce == Some(true) {
-            self.router.announce(self.key);
+            self.router.announce(self.address.key());
         }
         Some((task, true))
     }
@@ -221,11 +253,11 @@ impl<M, T, E, K> PipeShared<M, T, E, K> {
     pub(crate) fn send(&self, message: TaskMessage<M, T, E>) {
         let announce = self.lock().push(message);
         match announce {
-            Some(true) => self.router.announce(self.key),
+            Some(true) => self.router.announce(self.address.key()),
             Some(false) => {}
             None => log::warn!(
                 "traits-futures: message for a finished future discarded ({:?})",
-                self.key
+                self.address.key()
             ),
         }
     }
@@ -234,6 +266,10 @@ impl<M, T, E, K> PipeShared<M, T, E, K> {
 impl<M, T, E, K> MessageSink<M> for PipeShared<M, T, E, K> {
     fn send_custom(&self, message: M) {
         self.send(TaskMessage::Custom(message));
+    }
+
+    fn cancelled(&self) -> bool {
+        self.is_cancelled()
     }
 }
 

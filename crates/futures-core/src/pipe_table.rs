@@ -8,7 +8,9 @@
 //!
 //! A key is an index and the generation of its slot when the entry went in; removing an entry
 //! bumps the slot's generation, so an old key (a late announcement of a finished pipe) finds
-//! nothing instead of the slot's next occupant.
+//! nothing instead of the slot's next occupant. Generations have 31 bits (they wrap after 2³¹
+//! reuses of one slot), so a key fits in 63 bits and leaves its pipe one bit of the same word
+//! (see [`PipeKey::to_bits`]).
 
 use std::fmt;
 
@@ -17,6 +19,9 @@ const PAGE_SLOTS: usize = 1024;
 
 /// The end of the free list.
 const NO_SLOT: u32 = u32::MAX;
+
+/// Generations wrap within 31 bits.
+const GENERATION_MASK: u32 = u32::MAX >> 1;
 
 /// Identifies a live pipe (one task) in the router's table; `Copy` and `Send`, so workers
 /// announce it.
@@ -37,6 +42,19 @@ impl PipeKey {
 
     pub(crate) fn is_null(self) -> bool {
         self.index == NO_SLOT
+    }
+
+    /// The key as a word whose top bit is always clear, for its holder to use.
+    pub(crate) fn to_bits(self) -> u64 {
+        u64::from(self.generation) << 32 | u64::from(self.index)
+    }
+
+    /// The key of [`to_bits`](Self::to_bits) (whose top bit is ignored).
+    pub(crate) fn from_bits(bits: u64) -> Self {
+        PipeKey {
+            index: bits as u32,
+            generation: (bits >> 32) as u32 & GENERATION_MASK,
+        }
     }
 }
 
@@ -140,7 +158,7 @@ impl<T> PipeTable<T> {
             .slot_mut(key.index)
             .filter(|slot| slot.generation == key.generation)?;
         let value = slot.value.take()?;
-        slot.generation = slot.generation.wrapping_add(1);
+        slot.generation = slot.generation.wrapping_add(1) & GENERATION_MASK;
         slot.next_free = free_head;
         self.free_head = key.index;
         self.len -= 1;
@@ -212,6 +230,28 @@ mod tests {
         let next = table.insert_with_key(|_| 3);
         assert_eq!(next.index, gone.index, "the free slot is still free");
         assert_eq!((table.get(kept), table.get(next)), (Some(&1), Some(&3)));
+    }
+
+    #[test]
+    fn a_key_survives_its_word_and_leaves_the_top_bit_free() {
+        let mut table = PipeTable::new();
+        let first = table.insert_with_key(|_| ());
+        table.remove(first);
+        // Wear the vacant slot's generation up to its last value; one more removal wraps it.
+        table.pages[0][first.index as usize].generation = super::GENERATION_MASK;
+        let key = table.insert_with_key(|_| ());
+        assert_eq!(key.generation, super::GENERATION_MASK);
+        let bits = key.to_bits();
+        assert_eq!(bits >> 63, 0);
+        assert_eq!(PipeKey::from_bits(bits | 1 << 63), key);
+        table.remove(key);
+        let wrapped = table.insert_with_key(|_| ());
+        assert_eq!(wrapped.generation, 0);
+        assert_eq!(PipeKey::from_bits(wrapped.to_bits()), wrapped);
+        assert_eq!(
+            PipeKey::from_bits(PipeKey::null().to_bits()),
+            PipeKey::null()
+        );
     }
 
     #[test]

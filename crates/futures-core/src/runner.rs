@@ -10,7 +10,7 @@ use std::panic::{self, AssertUnwindSafe};
 use crate::error::TaskError;
 use crate::message::TaskMessage;
 use crate::pipe::PipeShared;
-use crate::sync::{Arc, Ordering};
+use crate::sync::Arc;
 use crate::task::{BackgroundTask, TaskContext};
 
 /// One allocation per task for everything the worker and the future share: the pipe, whose
@@ -44,7 +44,7 @@ impl<T: BackgroundTask> Runnable for TaskCell<T> {
             return;
         }
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-            let context = TaskContext::new(self, &self.cancelled);
+            let context = TaskContext::new(self);
             task.run(&context)
         }));
         let message = match outcome {
@@ -60,7 +60,7 @@ impl<T: BackgroundTask> Runnable for TaskCell<T> {
             return;
         };
         drop(task);
-        if self.cancelled.load(Ordering::Acquire) {
+        if self.is_cancelled() {
             self.send(TaskMessage::Abandoned);
         } else {
             self.send(TaskMessage::Started);

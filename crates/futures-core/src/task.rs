@@ -3,11 +3,11 @@
 
 use crate::error::TaskCancelled;
 use crate::future::FutureHandler;
-use crate::sync::{AtomicBool, Ordering};
-
-/// What a task sends its messages through; implemented by the executor's pipes.
+/// What a task sends its messages through, and where it learns of a cancel; implemented by
+/// the executor's pipes.
 pub(crate) trait MessageSink<M> {
     fn send_custom(&self, message: M);
+    fn cancelled(&self) -> bool;
 }
 
 /// What a running background task can do: send messages to its future and ask whether it was
@@ -24,12 +24,11 @@ pub(crate) trait MessageSink<M> {
 /// ```
 pub struct TaskContext<'a, M> {
     sink: &'a dyn MessageSink<M>,
-    cancelled: &'a AtomicBool,
 }
 
 impl<'a, M> TaskContext<'a, M> {
-    pub(crate) fn new(sink: &'a dyn MessageSink<M>, cancelled: &'a AtomicBool) -> Self {
-        TaskContext { sink, cancelled }
+    pub(crate) fn new(sink: &'a dyn MessageSink<M>) -> Self {
+        TaskContext { sink }
     }
 
     /// Sends `message` to the future, or returns `Err(TaskCancelled)` without sending it if the
@@ -61,7 +60,7 @@ impl<'a, M> TaskContext<'a, M> {
     /// }
     /// ```
     pub fn cancelled(&self) -> bool {
-        self.cancelled.load(Ordering::Acquire)
+        self.sink.cancelled()
     }
 }
 
