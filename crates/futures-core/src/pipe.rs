@@ -10,10 +10,12 @@
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::mem;
+use std::rc::Rc;
 
 use crate::future::{FutureHandler, Inner as FutureInner};
 use crate::message::TaskMessage;
 pub(crate) use crate::pipe_shared::{Head, PipeOwner, PipeShared};
+use crate::pipe_table::{Keyed, PipeKey};
 use crate::sync::Arc;
 
 /// What the main side knows of the batch it is dispatching besides its custom messages:
@@ -30,6 +32,8 @@ pub(crate) struct BatchMarks {
 
 /// The main thread's view of a pipe, type-erased so that the router can hold every task type.
 pub(crate) trait PipeTarget {
+    /// The key the pipe was made with.
+    fn key(&self) -> PipeKey;
     /// Hands messages to the future, one at a time, until the buffer (refilled at most once from
     /// the shared queue) is empty, the future is done, `budget` is spent, or `stop()` says so
     /// after a message. Returns how many were delivered.
@@ -50,6 +54,13 @@ pub(crate) trait PipeTarget {
     /// model checker's assertions).
     #[cfg(loom)]
     fn queued_inputs(&self) -> Vec<crate::machine::Input>;
+}
+
+/// The router's table checks a key against its pipe's own.
+impl Keyed for Rc<dyn PipeTarget> {
+    fn key(&self) -> PipeKey {
+        (**self).key()
+    }
 }
 
 /// The main thread's end of a pipe, kept inside the future it feeds.
@@ -195,6 +206,11 @@ impl<H: FutureHandler> Endpoint<'_, H> {
 
 /// Futures made by an executor are the router's pipe targets.
 impl<H: FutureHandler> PipeTarget for FutureInner<H> {
+    fn key(&self) -> PipeKey {
+        self.endpoint()
+            .map_or(PipeKey::null(), |endpoint| endpoint.shared().key())
+    }
+
     fn dispatch(
         &self,
         mut budget: usize,

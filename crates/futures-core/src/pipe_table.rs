@@ -68,11 +68,23 @@ impl fmt::Debug for PipeKey {
     }
 }
 
-struct Slot<T> {
-    generation: u32,
-    /// The next vacant slot when this one is vacant.
-    next_free: u32,
-    value: Option<T>,
+/// What the table holds: a value that knows its own key. An occupied slot keeps only the
+/// value, and a key's generation is checked against the value's own key; a vacant slot keeps
+/// the generation for its next occupant. A slot is then two words (the router's values are
+/// two-word `Rc<dyn PipeTarget>`s), not three: 8 bytes less per live future.
+pub(crate) trait Keyed {
+    /// The key the value was made with (see [`PipeTable::insert_with_key`]).
+    fn key(&self) -> PipeKey;
+}
+
+enum Slot<T> {
+    Occupied(T),
+    Vacant {
+        /// The generation of the slot's next occupant.
+        generation: u32,
+        /// The next vacant slot.
+        next_free: u32,
+    },
 }
 
 /// A table of values addressed by [`PipeKey`]s, in pages that never move.
@@ -84,7 +96,7 @@ pub(crate) struct PipeTable<T> {
     len: usize,
 }
 
-impl<T> PipeTable<T> {
+impl<T: Keyed> PipeTable<T> {
     pub(crate) fn new() -> Self {
         PipeTable {
             pages: Vec::new(),
@@ -108,7 +120,8 @@ impl<T> PipeTable<T> {
             .map(|page| &mut page[index % PAGE_SLOTS])
     }
 
-    /// Inserts the value `make` returns for its key. If `make` panics, the table is unchanged.
+    /// Inserts the value `make` returns for its key, which the value must report as its own
+    /// ([`Keyed::key`]). If `make` panics, the table is unchanged.
     pub(crate) fn insert_with_key(&mut self, make: impl FnOnce(PipeKey) -> T) -> PipeKey {
         let index = if self.free_head != NO_SLOT {
             self.free_head
@@ -117,49 +130,56 @@ impl<T> PipeTable<T> {
             if (self.used as usize).is_multiple_of(PAGE_SLOTS) {
                 self.pages.push(
                     (0..PAGE_SLOTS)
-                        .map(|_| Slot {
+                        .map(|_| Slot::Vacant {
                             generation: 0,
                             next_free: NO_SLOT,
-                            value: None,
                         })
                         .collect(),
                 );
             }
             self.used
         };
-        let generation = self.slot(index).map_or(0, |slot| slot.generation);
+        let Some(&Slot::Vacant {
+            generation,
+            next_free,
+        }) = self.slot(index)
+        else {
+            unreachable!("the free list and the fresh slots are vacant")
+        };
         let key = PipeKey { index, generation };
         let value = make(key);
+        debug_assert!(
+            value.key() == key,
+            "a value must report the key it was made with"
+        );
         // Commit only now: `make` may have panicked.
         if index == self.used {
             self.used += 1;
-        }
-        let from_free_list = index == self.free_head;
-        let slot = self.slot_mut(index).expect("the slot's page exists");
-        slot.value = Some(value);
-        let next_free = slot.next_free;
-        if from_free_list {
+        } else {
             self.free_head = next_free;
         }
+        *self.slot_mut(index).expect("the slot's page exists") = Slot::Occupied(value);
         self.len += 1;
         key
     }
 
     pub(crate) fn get(&self, key: PipeKey) -> Option<&T> {
-        self.slot(key.index)
-            .filter(|slot| slot.generation == key.generation)
-            .and_then(|slot| slot.value.as_ref())
+        match self.slot(key.index)? {
+            Slot::Occupied(value) if value.key() == key => Some(value),
+            _ => None,
+        }
     }
 
     /// Removes and returns the entry, if `key` still names it.
     pub(crate) fn remove(&mut self, key: PipeKey) -> Option<T> {
-        let free_head = self.free_head;
-        let slot = self
-            .slot_mut(key.index)
-            .filter(|slot| slot.generation == key.generation)?;
-        let value = slot.value.take()?;
-        slot.generation = slot.generation.wrapping_add(1) & GENERATION_MASK;
-        slot.next_free = free_head;
+        self.get(key)?;
+        let vacant = Slot::Vacant {
+            generation: key.generation.wrapping_add(1) & GENERATION_MASK,
+            next_free: self.free_head,
+        };
+        let Slot::Occupied(value) = std::mem::replace(self.slot_mut(key.index)?, vacant) else {
+            unreachable!("`get` found it occupied")
+        };
         self.free_head = key.index;
         self.len -= 1;
         Some(value)
@@ -175,23 +195,47 @@ impl<T> PipeTable<T> {
         self.pages
             .iter()
             .flat_map(|page| page.iter())
-            .filter_map(|slot| slot.value.as_ref())
+            .filter_map(|slot| match slot {
+                Slot::Occupied(value) => Some(value),
+                Slot::Vacant { .. } => None,
+            })
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{PipeKey, PipeTable, PAGE_SLOTS};
+    use super::{Keyed, PipeKey, PipeTable, Slot, PAGE_SLOTS};
+
+    /// A test value: its key, and a payload.
+    #[derive(Debug, PartialEq)]
+    struct Entry<V>(PipeKey, V);
+
+    impl<V> Keyed for Entry<V> {
+        fn key(&self) -> PipeKey {
+            self.0
+        }
+    }
+
+    fn payload<V: Copy>(table: &PipeTable<Entry<V>>, key: PipeKey) -> Option<V> {
+        table.get(key).map(|entry| entry.1)
+    }
+
+    #[test]
+    fn a_slot_is_two_words() {
+        use std::rc::Rc;
+        let word = std::mem::size_of::<usize>();
+        assert_eq!(std::mem::size_of::<Slot<Rc<dyn Fn()>>>(), 2 * word);
+    }
 
     #[test]
     fn entries_are_found_by_their_keys_across_pages() {
         let mut table = PipeTable::new();
         let keys: Vec<PipeKey> = (0..PAGE_SLOTS * 2 + 3)
-            .map(|i| table.insert_with_key(|_| i))
+            .map(|i| table.insert_with_key(|key| Entry(key, i)))
             .collect();
         assert_eq!(table.len(), PAGE_SLOTS * 2 + 3);
         for (i, key) in keys.iter().enumerate() {
-            assert_eq!(table.get(*key), Some(&i));
+            assert_eq!(payload(&table, *key), Some(i));
         }
         assert_eq!(table.values().count(), table.len());
     }
@@ -199,53 +243,69 @@ mod tests {
     #[test]
     fn a_removed_entry_is_gone_and_its_old_key_never_finds_the_next_occupant() {
         let mut table = PipeTable::new();
-        let first = table.insert_with_key(|_| "first");
-        assert_eq!(table.remove(first), Some("first"));
+        let first = table.insert_with_key(|key| Entry(key, "first"));
+        assert_eq!(table.remove(first), Some(Entry(first, "first")));
         assert_eq!(table.remove(first), None, "removal is idempotent");
-        let second = table.insert_with_key(|_| "second");
-        assert_ne!(first, second, "the slot is reused under a new generation");
-        assert_eq!(table.get(first), None);
-        assert_eq!(table.get(second), Some(&"second"));
+        let second = table.insert_with_key(|key| Entry(key, "second"));
+        assert_eq!(first.index, second.index, "the slot is reused");
+        assert_ne!(first, second, "under a new generation");
+        assert_eq!(payload(&table, first), None);
+        assert_eq!(table.remove(first), None);
+        assert_eq!(payload(&table, second), Some("second"));
         assert_eq!(table.len(), 1);
     }
 
     #[test]
-    fn make_receives_the_key_of_its_entry() {
+    fn freed_slots_are_reused_last_freed_first_and_fresh_ones_after() {
         let mut table = PipeTable::new();
-        let key = table.insert_with_key(|key| key);
-        assert_eq!(table.get(key), Some(&key));
+        let keys: Vec<PipeKey> = (0..4)
+            .map(|i| table.insert_with_key(|key| Entry(key, i)))
+            .collect();
+        table.remove(keys[1]);
+        table.remove(keys[2]);
+        let reused: Vec<u32> = (0..3)
+            .map(|i| table.insert_with_key(|key| Entry(key, 10 + i)).index)
+            .collect();
+        assert_eq!(reused, [keys[2].index, keys[1].index, 4]);
+        assert_eq!(table.len(), 5);
     }
 
     #[test]
     fn a_panicking_make_leaves_the_table_unchanged() {
         let mut table = PipeTable::new();
-        let kept = table.insert_with_key(|_| 1);
-        let gone = table.insert_with_key(|_| 2);
+        let kept = table.insert_with_key(|key| Entry(key, 1));
+        let gone = table.insert_with_key(|key| Entry(key, 2));
         table.remove(gone);
         let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            table.insert_with_key(|_| -> i32 { panic!("make failed") })
+            table.insert_with_key(|_| -> Entry<i32> { panic!("make failed") })
         }));
         assert!(panicked.is_err());
         assert_eq!(table.len(), 1);
-        let next = table.insert_with_key(|_| 3);
+        let next = table.insert_with_key(|key| Entry(key, 3));
         assert_eq!(next.index, gone.index, "the free slot is still free");
-        assert_eq!((table.get(kept), table.get(next)), (Some(&1), Some(&3)));
+        assert_eq!(
+            (payload(&table, kept), payload(&table, next)),
+            (Some(1), Some(3))
+        );
     }
 
     #[test]
     fn a_key_survives_its_word_and_leaves_the_top_bit_free() {
         let mut table = PipeTable::new();
-        let first = table.insert_with_key(|_| ());
+        let first = table.insert_with_key(|key| Entry(key, ()));
         table.remove(first);
         // Wear the vacant slot's generation up to its last value; one more removal wraps it.
-        table.pages[0][first.index as usize].generation = super::GENERATION_MASK;
-        let key = table.insert_with_key(|_| ());
+        table.pages[0][first.index as usize] = Slot::Vacant {
+            generation: super::GENERATION_MASK,
+            next_free: super::NO_SLOT,
+        };
+        let key = table.insert_with_key(|key| Entry(key, ()));
         assert_eq!(key.generation, super::GENERATION_MASK);
         let bits = key.to_bits();
         assert_eq!(bits >> 63, 0);
         assert_eq!(PipeKey::from_bits(bits | 1 << 63), key);
         table.remove(key);
-        let wrapped = table.insert_with_key(|_| ());
+        let wrapped = table.insert_with_key(|key| Entry(key, ()));
         assert_eq!(wrapped.generation, 0);
         assert_eq!(PipeKey::from_bits(wrapped.to_bits()), wrapped);
         assert_eq!(
@@ -257,7 +317,7 @@ mod tests {
     #[test]
     fn the_null_key_finds_nothing() {
         let mut table = PipeTable::new();
-        table.insert_with_key(|_| ());
+        table.insert_with_key(|key| Entry(key, ()));
         assert!(PipeKey::null().is_null());
         assert_eq!(table.get(PipeKey::null()), None);
         assert_eq!(table.remove(PipeKey::null()), None);
