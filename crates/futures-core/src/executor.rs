@@ -95,13 +95,17 @@ impl PoolChoice {
         }
     }
 
-    /// Queues a task: straight onto the owned pool's queue, or boxed as a job for a shared pool.
+    /// Queues a task: straight onto the queue of a built-in pool (owned or shared), or boxed as
+    /// a job for another pool.
     fn execute(&self, task: QueuedTask) -> Result<(), PoolClosed> {
         match self {
             PoolChoice::Owned { size, pool } => pool
                 .get_or_init(|| Arc::new(ThreadPool::new(*size)))
                 .execute_task(task),
-            PoolChoice::Shared(pool) => pool.execute(Box::new(move || task.run())),
+            PoolChoice::Shared(pool) => match pool.as_thread_pool() {
+                Some(pool) => pool.execute_task(task),
+                None => pool.execute(Box::new(move || task.run())),
+            },
         }
     }
 }

@@ -9,7 +9,7 @@ use std::thread::{self, JoinHandle};
 use thiserror::Error;
 
 use crate::job_queue::JobQueue;
-use crate::runner::QueuedTask;
+use crate::runner::{QueuedTask, Runnable};
 
 /// A unit of work for a pool: run it once on some worker thread.
 pub type Job = Box<dyn FnOnce() + Send + 'static>;
@@ -49,6 +49,13 @@ pub struct PoolClosed;
 pub trait WorkerPool: Send + Sync {
     /// Runs `job` on a worker thread, or refuses it if the pool is shut down.
     fn execute(&self, job: Job) -> Result<(), PoolClosed>;
+
+    /// The built-in pool behind this one, if it is one: an executor then queues its tasks
+    /// directly, without boxing each as a [`Job`]. Other pools keep the default.
+    #[doc(hidden)]
+    fn as_thread_pool(&self) -> Option<&ThreadPool> {
+        None
+    }
 }
 
 /// A fixed-size pool of named worker threads fed by one job queue.
@@ -71,24 +78,31 @@ pub trait WorkerPool: Send + Sync {
 pub struct ThreadPool {
     size: usize,
     name: String,
-    queue: Arc<JobQueue<Work>>,
+    queue: Arc<JobQueue<QueuedTask>>,
     threads: Mutex<Vec<JoinHandle<()>>>,
     started: AtomicUsize,
 }
 
-/// What the built-in pool's queue carries: any job, or an executor's task without the boxing
-/// (the executor's fast path: the task's cell is already an allocation of its own).
-enum Work {
-    Job(Job),
-    Task(QueuedTask),
+/// A plain job in the built-in pool's queue: a runnable cell like an executor's task, so
+/// that the queue holds one kind of item, two words each (an enum of jobs and tasks would take
+/// three, and a burst of calls queues a million of them).
+struct JobCell(Mutex<Option<Job>>);
+
+impl JobCell {
+    fn take(&self) -> Option<Job> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
 }
 
-impl Work {
-    fn run(self) {
-        match self {
-            Work::Job(job) => job(),
-            Work::Task(task) => task.run(),
+impl Runnable for JobCell {
+    fn run(&self) {
+        if let Some(job) = self.take() {
+            job();
         }
+    }
+
+    fn abandon(&self) {
+        drop(self.take());
     }
 }
 
@@ -161,9 +175,9 @@ impl ThreadPool {
         let spawned = thread::Builder::new()
             .name(format!("{}-w{index}", self.name))
             .spawn(move || {
-                while let Some(work) = queue.pop() {
+                while let Some(task) = queue.pop() {
                     // Tasks catch their own panics; this protects the thread from other jobs.
-                    let _ = panic::catch_unwind(AssertUnwindSafe(|| work.run()));
+                    let _ = panic::catch_unwind(AssertUnwindSafe(|| task.run()));
                 }
             });
         match spawned {
@@ -179,11 +193,8 @@ impl ThreadPool {
 impl ThreadPool {
     /// Queues an executor's task (dropped, and so ended, if the pool is shut down).
     pub(crate) fn execute_task(&self, task: QueuedTask) -> Result<(), PoolClosed> {
-        self.queue(Work::Task(task))
-    }
-
-    fn queue(&self, work: Work) -> Result<(), PoolClosed> {
-        self.queue.push(work).map_err(|_| PoolClosed)?;
+        // A refused task is dropped here, unrun, which ends its future.
+        self.queue.push(task).map_err(|_| PoolClosed)?;
         if self.started.load(Ordering::Acquire) < self.size {
             self.start_thread();
         }
@@ -193,13 +204,21 @@ impl ThreadPool {
 
 impl WorkerPool for ThreadPool {
     fn execute(&self, job: Job) -> Result<(), PoolClosed> {
-        self.queue(Work::Job(job))
+        self.execute_task(QueuedTask::new(Arc::new(JobCell(Mutex::new(Some(job))))))
+    }
+
+    fn as_thread_pool(&self) -> Option<&ThreadPool> {
+        Some(self)
     }
 }
 
 impl<P: WorkerPool + ?Sized> WorkerPool for Arc<P> {
     fn execute(&self, job: Job) -> Result<(), PoolClosed> {
         (**self).execute(job)
+    }
+
+    fn as_thread_pool(&self) -> Option<&ThreadPool> {
+        (**self).as_thread_pool()
     }
 }
 
@@ -218,5 +237,39 @@ impl fmt::Debug for ThreadPool {
             .field("size", &self.size)
             .field("started", &self.started_threads())
             .finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::{ThreadPool, WorkerPool};
+    use crate::runner::QueuedTask;
+
+    #[test]
+    fn the_queue_holds_two_words_per_job_or_task() {
+        assert_eq!(
+            std::mem::size_of::<QueuedTask>(),
+            2 * std::mem::size_of::<usize>()
+        );
+    }
+
+    #[test]
+    fn plain_jobs_run_once_each_in_queue_order_on_one_worker() {
+        let pool = ThreadPool::new(1);
+        let (sender, ran) = mpsc::channel();
+        for i in 0..100 {
+            let sender = sender.clone();
+            pool.execute(Box::new(move || sender.send(i).unwrap()))
+                .unwrap();
+        }
+        let order: Vec<i32> = (0..100)
+            .map(|_| ran.recv_timeout(Duration::from_secs(30)).unwrap())
+            .collect();
+        assert_eq!(order, (0..100).collect::<Vec<_>>());
+        pool.shutdown();
+        assert!(ran.try_recv().is_err(), "no job ran twice");
     }
 }
