@@ -172,13 +172,22 @@ impl<T: Keyed> PipeTable<T> {
 
     /// Removes and returns the entry, if `key` still names it.
     pub(crate) fn remove(&mut self, key: PipeKey) -> Option<T> {
-        self.get(key)?;
+        self.remove_if(key, |value| value.key() == key)
+    }
+
+    /// Removes and returns the entry in `key`'s slot if `is_it` says it is the one `key` names
+    /// (a caller that holds the entry can tell more cheaply than by asking for its key).
+    pub(crate) fn remove_if(&mut self, key: PipeKey, is_it: impl FnOnce(&T) -> bool) -> Option<T> {
+        match self.slot(key.index)? {
+            Slot::Occupied(value) if is_it(value) => {}
+            _ => return None,
+        }
         let vacant = Slot::Vacant {
             generation: key.generation.wrapping_add(1) & GENERATION_MASK,
             next_free: self.free_head,
         };
         let Slot::Occupied(value) = std::mem::replace(self.slot_mut(key.index)?, vacant) else {
-            unreachable!("`get` found it occupied")
+            unreachable!("it was found occupied")
         };
         self.free_head = key.index;
         self.len -= 1;
@@ -253,6 +262,26 @@ mod tests {
         assert_eq!(table.remove(first), None);
         assert_eq!(payload(&table, second), Some("second"));
         assert_eq!(table.len(), 1);
+    }
+
+    #[test]
+    fn remove_if_removes_only_the_entry_its_check_accepts() {
+        let mut table = PipeTable::new();
+        let key = table.insert_with_key(|key| Entry(key, 7));
+        assert_eq!(table.remove_if(key, |entry| entry.1 == 8), None);
+        assert_eq!(payload(&table, key), Some(7));
+        assert_eq!(
+            table.remove_if(key, |entry| entry.1 == 7),
+            Some(Entry(key, 7))
+        );
+        assert_eq!(
+            table.remove_if(key, |_| true),
+            None,
+            "the slot is vacant now"
+        );
+        assert_eq!(table.len(), 0);
+        let next = table.insert_with_key(|key| Entry(key, 9));
+        assert_ne!(next, key, "the slot's generation moved on");
     }
 
     #[test]

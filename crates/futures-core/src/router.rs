@@ -206,7 +206,7 @@ impl Router {
             let retired_on_final = Cell::new(false);
             let retire = || {
                 retired_on_final.set(true);
-                drop(self.retire(key, true));
+                drop(self.retire(key, &target, true));
             };
             let outcome =
                 panic::catch_unwind(AssertUnwindSafe(|| target.dispatch(budget, stop, &retire)));
@@ -217,7 +217,7 @@ impl Router {
                 if retired_on_final.get() {
                     None
                 } else {
-                    self.retire(key, false)
+                    self.retire(key, &target, false)
                 }
             } else {
                 if !target.has_buffered() {
@@ -247,11 +247,19 @@ impl Router {
         }
     }
 
-    /// Removes a finished future's pipe (idempotent) and returns it, for the caller to drop
-    /// outside any borrow.
-    fn retire(&self, key: PipeKey, after_final_message: bool) -> Option<Rc<dyn PipeTarget>> {
+    /// Removes a finished future's pipe, `target` (idempotent: a nested dispatch may have
+    /// removed it already), and returns it, for the caller to drop outside any borrow.
+    fn retire(
+        &self,
+        key: PipeKey,
+        target: &Rc<dyn PipeTarget>,
+        after_final_message: bool,
+    ) -> Option<Rc<dyn PipeTarget>> {
         self.forget_active(key);
-        let removed = self.pipes.borrow_mut().remove(key);
+        let removed = self
+            .pipes
+            .borrow_mut()
+            .remove_if(key, |entry| Rc::ptr_eq(entry, target));
         if let Some(target) = &removed {
             target.close(after_final_message);
         }

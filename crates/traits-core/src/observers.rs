@@ -454,7 +454,7 @@ impl<A: 'static> ObserverList<A> {
     /// traits_core::ObserverList::new().emit("nobody listens");
     /// ```
     pub fn emit(&self, payload: A) {
-        {
+        let lone = {
             let mut table = self.table.borrow_mut();
             if table.flag(NOTIFYING) {
                 // The running notification delivers it, in order.
@@ -462,25 +462,36 @@ impl<A: 'static> ObserverList<A> {
                 return;
             }
             table.set_flag(NOTIFYING, true);
-        }
+            // The common case, one live registration and nothing else: its callback is taken
+            // in this same borrow (while no notification runs, a live slot holds its callback).
+            let table = &mut *table;
+            match (&mut table.first, &table.overflow) {
+                (Some(slot), None) if slot.is_live() => slot.callback.take(),
+                _ => None,
+            }
+        };
         let mut first_panic: Option<PanicPayload> = None;
-        self.deliver(&payload, &mut first_panic);
+        match lone {
+            Some(callback) => self.run_and_restore(0, callback, &payload, &mut first_panic),
+            None => self.deliver(&payload, &mut first_panic),
+        }
         drop(payload);
         loop {
             let next = {
                 let mut table = self.table.borrow_mut();
-                table.overflow.as_mut().and_then(|o| o.pending.pop_front())
+                let next = table.overflow.as_mut().and_then(|o| o.pending.pop_front());
+                if next.is_none() {
+                    // Done: in the same borrow as the last look at the queue.
+                    table.set_flag(NOTIFYING, false);
+                    if table.flag(DIRTY) {
+                        table.set_flag(DIRTY, false);
+                        table.compact();
+                    }
+                }
+                next
             };
             let Some(payload) = next else { break };
             self.deliver(&payload, &mut first_panic);
-        }
-        {
-            let mut table = self.table.borrow_mut();
-            table.set_flag(NOTIFYING, false);
-            if table.flag(DIRTY) {
-                table.set_flag(DIRTY, false);
-                table.compact();
-            }
         }
         if let Some(panic) = first_panic {
             panic::resume_unwind(panic);
@@ -534,6 +545,19 @@ impl<A: 'static> ObserverList<A> {
             };
             callback
         };
+        self.run_and_restore(index, callback, payload, first_panic);
+    }
+
+    /// Calls `callback`, taken from the slot at `index`, with `payload`, then puts it back
+    /// (or drops it, if it unregistered itself or was removed meanwhile); a panic is kept in
+    /// `first_panic`.
+    fn run_and_restore(
+        &self,
+        index: usize,
+        callback: Callback<A>,
+        payload: &A,
+        first_panic: &mut Option<PanicPayload>,
+    ) {
         let keep = match panic::catch_unwind(AssertUnwindSafe(|| callback(payload))) {
             Ok(keep) => keep,
             Err(panic) => {
