@@ -63,6 +63,7 @@ mod event;
 mod guard;
 mod macros;
 mod observable;
+mod observer_table;
 mod observers;
 mod validated;
 
