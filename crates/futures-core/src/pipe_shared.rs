@@ -338,3 +338,22 @@ impl<M: Send, T: Send, E: Send, K: Send> PipeOwner<M, T, E> for PipeShared<M, T,
         )
     }
 }
+
+#[cfg(all(test, not(loom), target_pointer_width = "64"))]
+mod tests {
+    use std::convert::Infallible;
+    use std::mem::size_of;
+
+    use super::PipeShared;
+
+    /// The budget in ARCHITECTURE.md: a call's task cell (here with a one-word task) is 56
+    /// bytes, an 80-byte chunk with the `Arc`'s counts and glibc's header; 8 bytes more would
+    /// be a 96-byte one.
+    #[test]
+    fn a_call_task_cell_stays_in_its_size_class() {
+        assert_eq!(
+            size_of::<PipeShared<Infallible, u64, Infallible, usize>>(),
+            56
+        );
+    }
+}
