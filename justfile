@@ -33,6 +33,11 @@ compare-peer:
 loom:
     CARGO_TARGET_DIR=target/loom RUSTFLAGS="--cfg loom" cargo test -p traits-futures --release --test loom
 
+# traits-core's tests under Miri (its one `unsafe` module, `callback.rs`, stores small closures
+# in place); needs the nightly toolchain with the miri component.
+miri:
+    CARGO_TARGET_DIR=target/miri cargo +nightly miri test -p traits-core
+
 # The stress tests (ignored in the normal suite: `stress_volume.rs`, `stress_faults.rs`), in release.
 stress:
     cargo test -p traits-futures --release --tests -- --ignored

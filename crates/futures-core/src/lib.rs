@@ -48,6 +48,7 @@
 //! and the panic resumes out of the dispatching call (`run_until`, `dispatch_pending`,
 //! `shutdown`); the executor and every other future keep working.
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod builder;
 mod call;

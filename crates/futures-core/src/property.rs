@@ -5,8 +5,9 @@
 //! all three to agree whenever any observer runs, notified in the order state, cancellable,
 //! done. One value with one observer list does that by construction: observers of `state` have
 //! rank 0, of `cancellable` rank 1, of `done` rank 2, and a projection's observer is called only
-//! when its projection changed. A future costs no allocation for any of them (only for the
-//! observers' own closures), which matters when thousands of futures wait at once.
+//! when its projection changed. A future costs no allocation for any of them, nor for an observer
+//! whose closure captures at most one word (it is kept in its slot in the list), which matters
+//! when thousands of futures wait at once.
 
 use std::cell::OnceCell;
 use std::fmt;
@@ -147,6 +148,29 @@ impl FutureProperty<FutureState> {
             },
         }
     }
+
+    /// Registers `observer`, called with the old and the new state on every change, until the
+    /// returned guard is dropped.
+    ///
+    /// ```
+    /// use std::{cell::RefCell, rc::Rc};
+    /// use traits_futures::{CallFuture, FutureState};
+    /// let future: CallFuture<()> = CallFuture::detached(Default::default(), || {});
+    /// let changes = Rc::new(RefCell::new(Vec::new()));
+    /// let _guard = future.state().observe({
+    ///     let changes = changes.clone();
+    ///     move |old, new| changes.borrow_mut().push((*old, *new))
+    /// });
+    /// future.cancel();
+    /// assert_eq!(*changes.borrow(), [(FutureState::Waiting, FutureState::Cancelling)]);
+    /// ```
+    pub fn observe(
+        &self,
+        observer: impl Fn(&FutureState, &FutureState) + 'static,
+    ) -> ObserverGuard {
+        // The list emits only real changes of state.
+        self.register(move |(old, new): &Change| observer(old, new))
+    }
 }
 
 impl FutureProperty<bool> {
@@ -169,21 +193,6 @@ impl FutureProperty<bool> {
             },
         }
     }
-}
-
-impl<T: Copy + PartialEq + 'static> FutureProperty<T> {
-    /// The current value.
-    ///
-    /// ```
-    /// use traits_futures::{CallFuture, FutureState};
-    /// let future: CallFuture<()> = CallFuture::detached(Default::default(), || {});
-    /// assert_eq!(future.state().get(), FutureState::Waiting);
-    /// assert!(future.cancellable().get());
-    /// assert!(!future.done().get());
-    /// ```
-    pub fn get(&self) -> T {
-        (self.facet.project)(self.owner.state())
-    }
 
     /// Registers `observer`, called with the old and the new value on every change of this
     /// property, until the returned guard is dropped.
@@ -200,20 +209,48 @@ impl<T: Copy + PartialEq + 'static> FutureProperty<T> {
     /// future.cancel();
     /// assert_eq!(flips.get(), 1);
     /// ```
-    pub fn observe(&self, observer: impl Fn(&T, &T) + 'static) -> ObserverGuard {
-        let project = self.facet.project;
+    pub fn observe(&self, observer: impl Fn(&bool, &bool) + 'static) -> ObserverGuard {
+        // The projection is chosen here rather than captured (as a function pointer), so that
+        // the registered closure is no larger than the observer: one that captures one handle
+        // stays in the list's slot, and registering it allocates nothing.
+        fn changed(observer: &impl Fn(&bool, &bool), old: bool, new: bool) {
+            if old != new {
+                observer(&old, &new);
+            }
+        }
+        match self.facet.rank {
+            CANCELLABLE_RANK => self.register(move |(old, new): &Change| {
+                changed(&observer, old.is_cancellable(), new.is_cancellable())
+            }),
+            _ => self.register(move |(old, new): &Change| {
+                changed(&observer, old.is_done(), new.is_done())
+            }),
+        }
+    }
+}
+
+impl<T: Copy + PartialEq + 'static> FutureProperty<T> {
+    /// The current value.
+    ///
+    /// ```
+    /// use traits_futures::{CallFuture, FutureState};
+    /// let future: CallFuture<()> = CallFuture::detached(Default::default(), || {});
+    /// assert_eq!(future.state().get(), FutureState::Waiting);
+    /// assert!(future.cancellable().get());
+    /// assert!(!future.done().get());
+    /// ```
+    pub fn get(&self) -> T {
+        (self.facet.project)(self.owner.state())
+    }
+
+    /// Registers `callback` in the status's list at this property's rank.
+    fn register(&self, callback: impl Fn(&Change) + 'static) -> ObserverGuard {
         let weak: Weak<dyn StatusOwner> = Rc::downgrade(&self.owner);
         let owner: Weak<dyn Unobserve> = weak;
-        self.owner.status().observers.observe(
-            self.facet.rank,
-            move |&(old, new): &Change| {
-                let (old, new) = (project(old), project(new));
-                if old != new {
-                    observer(&old, &new);
-                }
-            },
-            owner,
-        )
+        self.owner
+            .status()
+            .observers
+            .observe(self.facet.rank, callback, owner)
     }
 
     /// A futures-signals signal of the value (the latest-value view UI code binds to); it

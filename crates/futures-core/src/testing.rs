@@ -16,6 +16,7 @@ use std::time::Duration;
 use traits_core::{Derived, Event, Observable, ObserverGuard};
 
 use crate::property::FutureProperty;
+use crate::state::FutureState;
 
 /// A generous timeout for tests: long enough for a loaded CI machine, short enough to fail.
 pub const TEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -65,11 +66,20 @@ impl<T: Clone + PartialEq + 'static> Watchable<T> for Derived<T> {
     }
 }
 
-impl<T: Copy + PartialEq + 'static> Watchable<T> for FutureProperty<T> {
-    fn current(&self) -> T {
+impl Watchable<FutureState> for FutureProperty<FutureState> {
+    fn current(&self) -> FutureState {
         self.get()
     }
-    fn watch(&self, observer: impl Fn(&T, &T) + 'static) -> ObserverGuard {
+    fn watch(&self, observer: impl Fn(&FutureState, &FutureState) + 'static) -> ObserverGuard {
+        self.observe(observer)
+    }
+}
+
+impl Watchable<bool> for FutureProperty<bool> {
+    fn current(&self) -> bool {
+        self.get()
+    }
+    fn watch(&self, observer: impl Fn(&bool, &bool) + 'static) -> ObserverGuard {
         self.observe(observer)
     }
 }

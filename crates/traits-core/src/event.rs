@@ -7,6 +7,7 @@ use std::rc::{Rc, Weak};
 use futures_channel::mpsc;
 use futures_signals::signal::{Mutable, MutableSignalCloned};
 
+use crate::callback::Callback;
 use crate::guard::{ObserverGuard, ObserverKey, Unobserve};
 use crate::observers::{ObserverList, Tier};
 
@@ -104,7 +105,7 @@ impl<T: 'static> Event<T> {
     pub fn observe(&self, observer: impl Fn(&T) + 'static) -> ObserverGuard {
         self.inner.observers.add(
             Tier::Observer,
-            Box::new(move |value: &T| {
+            Callback::new(move |value: &T| {
                 observer(value);
                 true
             }),
@@ -145,7 +146,7 @@ impl<T: Clone + 'static> Event<T> {
             .observers
             .add(
                 Tier::Dependent,
-                Box::new(move |value: &T| sender.unbounded_send(value.clone()).is_ok()),
+                Callback::new(move |value: &T| sender.unbounded_send(value.clone()).is_ok()),
                 self.owner(),
             )
             .detach();
@@ -172,7 +173,7 @@ impl<T: Clone + 'static> Event<T> {
                 .observers
                 .add(
                     Tier::Dependent,
-                    Box::new(move |value: &T| {
+                    Callback::new(move |value: &T| {
                         tap.set(Some(value.clone()));
                         true
                     }),

@@ -56,7 +56,10 @@
 //! temperature.set(27); // still warm: `warm` does not notify
 //! ```
 #![warn(missing_docs)]
+#![deny(unsafe_code)]
 
+#[allow(unsafe_code)] // The one exception: see the module's safety invariant.
+mod callback;
 mod derived;
 mod error;
 mod event;

@@ -6,6 +6,7 @@ use std::rc::{Rc, Weak};
 
 use futures_signals::signal::{Mutable, MutableSignalCloned};
 
+use crate::callback::Callback;
 use crate::derived::{Dependency, DependentHandle, Derived};
 use crate::guard::{ObserverGuard, ObserverKey, Unobserve};
 use crate::observers::{ObserverList, Tier};
@@ -99,7 +100,7 @@ impl<T: Clone + PartialEq + 'static> ValueCell<T> {
     ) -> ObserverGuard {
         self.observers.add(
             Tier::Observer,
-            Box::new(move |(old, new): &(T, T)| {
+            Callback::new(move |(old, new): &(T, T)| {
                 observer(old, new);
                 true
             }),

@@ -7,8 +7,8 @@
 use std::collections::VecDeque;
 use std::num::NonZeroU64;
 
+use crate::callback::Callback;
 use crate::guard::ObserverKey;
-use crate::observers::Callback;
 
 /// The top bit of a slot's key word: the registration was removed during a notification (a
 /// tombstone, so that the running notification's indices stay valid), until the table is

@@ -15,7 +15,7 @@
 //!   payload, and the first panic is resumed on the emitting thread once the queue is empty.
 //!
 //! The list is embedded in its owner (no allocation of its own until a second registration);
-//! each callback is one boxed closure, moved out of the table while it runs; guards reach the
+//! each callback is one closure (in place when it captures one word, boxed otherwise), moved out of the table while it runs; guards reach the
 //! list through a `Weak<dyn Unobserve>` to the owner.
 //!
 //! [`ObserverList`] is public so that other crates can build observable types of their own with
@@ -29,13 +29,10 @@ use std::num::NonZeroU64;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Weak;
 
+use crate::callback::Callback;
 use crate::derived::DependentHandle;
 use crate::guard::{ObserverGuard, ObserverKey, Unobserve};
 use crate::observer_table::{Slot, Table, DIRTY, NOTIFYING};
-
-/// A registered closure. Returning `false` unregisters it (used by streams whose receiver is
-/// gone, and by dependents that were dropped).
-pub(crate) type Callback<A> = Box<dyn Fn(&A) -> bool>;
 
 /// Which tier a callback belongs to. Dependents always run after every user observer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -171,7 +168,7 @@ impl<A: 'static> ObserverList<A> {
         callback: impl Fn(&A) + 'static,
         owner: Weak<dyn Unobserve>,
     ) -> ObserverGuard {
-        let callback: Callback<A> = Box::new(move |payload: &A| {
+        let callback = Callback::new(move |payload: &A| {
             callback(payload);
             true
         });
@@ -201,7 +198,7 @@ impl<A: 'static> ObserverList<A> {
         owner: Weak<dyn Unobserve>,
     ) -> ObserverGuard {
         let dependent = dependent.0;
-        let callback: Callback<A> = Box::new(move |_: &A| match dependent.upgrade() {
+        let callback = Callback::new(move |_: &A| match dependent.upgrade() {
             Some(dependent) => {
                 dependent.source_changed();
                 true
@@ -375,7 +372,7 @@ impl<A: 'static> ObserverList<A> {
         payload: &A,
         first_panic: &mut Option<PanicPayload>,
     ) {
-        let keep = match panic::catch_unwind(AssertUnwindSafe(|| callback(payload))) {
+        let keep = match panic::catch_unwind(AssertUnwindSafe(|| callback.call(payload))) {
             Ok(keep) => keep,
             Err(panic) => {
                 first_panic.get_or_insert(panic);
