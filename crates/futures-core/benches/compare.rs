@@ -15,7 +15,9 @@
 //! ```
 //!
 //! `cargo bench -p traits-futures --bench compare` (or `just bench`). `BENCH_SCALE=0.1` shrinks
-//! every workload for a quick look; `BENCH_ROUNDS` sets the rounds (default 5);
+//! every workload for a quick look; `BENCH_ROUNDS` sets the rounds (default 9: on a shared two-core machine a single round's rate
+//! can be off by a factor of two either way, for floor and library alike, and the median of nine
+//! moves far less than the median of five);
 //! `BENCH_VERBOSE=1` prints every round's rates (and, on Linux, the process's minor page faults
 //! so far) to stderr, which shows how much one run varies on a shared machine.
 
@@ -45,7 +47,7 @@ fn rounds() -> usize {
     std::env::var("BENCH_ROUNDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(5)
+        .unwrap_or(9)
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
