@@ -70,6 +70,7 @@ mod property;
 mod router;
 mod runner;
 mod state;
+mod state_signal;
 mod sync;
 mod task;
 pub mod testing;

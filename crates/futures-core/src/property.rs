@@ -9,19 +9,19 @@
 //! whose closure captures at most one word (it is kept in its slot in the list), which matters
 //! when thousands of futures wait at once.
 
-use std::cell::OnceCell;
 use std::fmt;
 use std::rc::{Rc, Weak};
 
-use futures_signals::signal::{Mutable, Signal, SignalExt};
+use futures_signals::signal::{Signal, SignalExt};
 use traits_core::{
     Dependency, DependentHandle, Derived, ObserverGuard, ObserverKey, ObserverList, Unobserve,
 };
 
 use crate::state::FutureState;
+use crate::state_signal::StateSignal;
 
 /// A change of a future's state: old, then new.
-type Change = (FutureState, FutureState);
+pub(crate) type Change = (FutureState, FutureState);
 
 /// The ranks of the observers of each property in the status's list: a02's order.
 const STATE_RANK: u8 = 0;
@@ -31,27 +31,22 @@ const DONE_RANK: u8 = 2;
 /// The observers of a future's public state: the body of every [`FutureProperty`]. The state
 /// itself is the owner's ([`StatusOwner::state`]), derived from its state machine.
 pub(crate) struct Status {
+    /// Observers of each property by rank, and the taps of signals (`state_signal.rs`).
     observers: ObserverList<Change>,
-    /// Mirrors the state once somebody asked for a signal.
-    mutable: OnceCell<Mutable<FutureState>>,
 }
 
 impl Status {
     pub(crate) fn new() -> Self {
         Status {
             observers: ObserverList::new(),
-            mutable: OnceCell::new(),
         }
     }
 
-    /// The owner's state went from `old` to `new` (already stored): if it changed, updates the
-    /// signal, then notifies every rank in order.
+    /// The owner's state went from `old` to `new` (already stored): if it changed, notifies
+    /// every rank in order (signals' taps last).
     pub(crate) fn changed(&self, old: FutureState, new: FutureState) {
         if old == new {
             return;
-        }
-        if let Some(mutable) = self.mutable.get() {
-            mutable.set(new);
         }
         // Observers of a projection that did not change would ignore the change: when only they
         // are registered (a `done` observer, while the task starts), skip the notification.
@@ -65,6 +60,10 @@ impl Status {
         if heard {
             self.observers.emit((old, new));
         }
+    }
+
+    pub(crate) fn observers(&self) -> &ObserverList<Change> {
+        &self.observers
     }
 
     pub(crate) fn unobserve(&self, key: ObserverKey) {
@@ -265,11 +264,7 @@ impl<T: Copy + PartialEq + 'static> FutureProperty<T> {
     /// assert_eq!(block_on(done.next()), Some(false));
     /// ```
     pub fn signal(&self) -> impl Signal<Item = T> + 'static {
-        self.owner
-            .status()
-            .mutable
-            .get_or_init(|| Mutable::new(self.owner.state()))
-            .signal()
+        StateSignal::new(&self.owner)
             .map(self.facet.project)
             .dedupe()
     }

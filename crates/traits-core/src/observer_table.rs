@@ -1,9 +1,14 @@
 //! The storage behind an [`ObserverList`](crate::ObserverList): its registrations in
-//! registration order (the first inline, the rest in a lazily allocated overflow, with the
+//! registration order (the first in place, the rest in a lazily allocated overflow, with the
 //! queue of payloads emitted during a notification), and the one word that numbers them and
 //! flags a running notification. `observers.rs` holds the rules; this file only keeps the
 //! slots, their keys and their tombstones.
+//!
+//! Every field is a `Cell` and every method takes `&self` and runs no user code (no callback,
+//! no `Drop` of a callback or a payload: those are handed back to the caller), so the list
+//! needs no `RefCell` and its borrow flag: 40 bytes, embedded in every future's status.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::num::NonZeroU64;
 
@@ -15,53 +20,59 @@ use crate::guard::ObserverKey;
 /// compacted. Keys themselves never reach it (see [`Table::take_serial`]).
 const REMOVED: u64 = 1 << 63;
 
-/// One registration: 24 bytes, so that the list embedded in its owner stays small.
-pub(crate) struct Slot<A> {
-    /// The [`ObserverKey`] (which carries the rank), and [`REMOVED`]. Never zero: serials
-    /// start at 1, which makes an empty `Option<Slot>` cost nothing.
-    pub(crate) key: NonZeroU64,
-    /// `None` while the callback is out of the table being called (see
-    /// `ObserverList::call`), and once removed.
-    pub(crate) callback: Option<Callback<A>>,
-}
+/// A registration's key word: the [`ObserverKey`] (which carries the rank), and [`REMOVED`].
+/// Never zero: serials start at 1, which makes an empty `Option` of it cost nothing.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KeyWord(NonZeroU64);
 
-impl<A> Slot<A> {
-    pub(crate) fn key(&self) -> ObserverKey {
-        ObserverKey::from_bits(self.key.get() & !REMOVED)
+impl KeyWord {
+    pub(crate) fn new(key: ObserverKey) -> Self {
+        KeyWord(NonZeroU64::new(key.to_bits()).expect("serials start at 1"))
+    }
+
+    pub(crate) fn key(self) -> ObserverKey {
+        ObserverKey::from_bits(self.0.get() & !REMOVED)
     }
 
     /// Notification order: ranks ascending, then registration order.
-    pub(crate) fn rank(&self) -> u8 {
+    pub(crate) fn rank(self) -> u8 {
         self.key().rank()
     }
 
-    pub(crate) fn is_live(&self) -> bool {
-        self.key.get() & REMOVED == 0
+    pub(crate) fn is_live(self) -> bool {
+        self.0.get() & REMOVED == 0
     }
 
-    /// Makes the slot a tombstone; returns its callback (unless it is out being called).
-    pub(crate) fn tombstone(&mut self) -> Option<Callback<A>> {
-        self.key |= REMOVED;
-        self.callback.take()
+    fn removed(self) -> Self {
+        KeyWord(self.0 | REMOVED)
     }
+}
+
+/// One registration after the first: 24 bytes.
+struct Slot<A> {
+    key: KeyWord,
+    /// `None` while the callback is out of the table being called, and once removed.
+    callback: Option<Callback<A>>,
 }
 
 /// What most observables never need, allocated on first need: room for a second registration,
 /// and the queue of payloads emitted during a notification.
-pub(crate) struct Overflow<A> {
-    pub(crate) rest: Vec<Slot<A>>,
-    pub(crate) pending: VecDeque<A>,
+struct Overflow<A> {
+    rest: Vec<Slot<A>>,
+    pending: VecDeque<A>,
 }
 
-/// Registrations in registration order (hence sorted by key): the first inline, the rest in the
-/// overflow. Most observables have at most one observer or dependent, and never emit during
-/// their own notification: they cost this struct and no allocation.
+/// Registrations in registration order (hence sorted by key): the first in place, the rest in
+/// the overflow. Most observables have at most one observer or dependent, and never emit
+/// during their own notification: they cost this struct and no allocation.
 pub(crate) struct Table<A> {
-    pub(crate) first: Option<Slot<A>>,
-    pub(crate) overflow: Option<Box<Overflow<A>>>,
+    first_key: Cell<Option<KeyWord>>,
+    /// `None` while the first callback is out being called, and once removed.
+    first_callback: Cell<Option<Callback<A>>>,
+    overflow: Cell<Option<Box<Overflow<A>>>>,
     /// The serial number of the next registration in the low [`SERIAL_BITS`] bits (2⁵⁵ of them
     /// before keys would repeat), and the flags [`NOTIFYING`] and [`DIRTY`]: one word.
-    pub(crate) counter: u64,
+    counter: Cell<u64>,
 }
 
 /// Bits of [`Table::counter`] that count registrations.
@@ -70,125 +81,246 @@ const SERIAL_BITS: u32 = 55;
 pub(crate) const NOTIFYING: u64 = 1 << 62;
 /// Tombstones were left while notifying; compact when the notification ends.
 pub(crate) const DIRTY: u64 = 1 << 61;
+/// The overflow is allocated (read without taking it out of its cell).
+const HAS_OVERFLOW: u64 = 1 << 60;
 
 impl<A> Table<A> {
-    /// The next registration's serial number (from 1).
-    pub(crate) fn take_serial(&mut self) -> u64 {
-        let serial = (self.counter & ((1 << SERIAL_BITS) - 1)) + 1;
-        assert!(serial < 1 << SERIAL_BITS, "2⁵⁵ registrations on one list");
-        self.counter = self.counter & !((1 << SERIAL_BITS) - 1) | serial;
-        serial
-    }
-
-    pub(crate) fn flag(&self, flag: u64) -> bool {
-        self.counter & flag != 0
-    }
-
-    pub(crate) fn set_flag(&mut self, flag: u64, on: bool) {
-        if on {
-            self.counter |= flag;
-        } else {
-            self.counter &= !flag;
+    pub(crate) fn new() -> Self {
+        Table {
+            first_key: Cell::new(None),
+            first_callback: Cell::new(None),
+            overflow: Cell::new(None),
+            counter: Cell::new(0),
         }
     }
 
-    pub(crate) fn rest(&self) -> &[Slot<A>] {
-        self.overflow.as_ref().map_or(&[], |o| &o.rest)
+    /// The next registration's serial number (from 1).
+    pub(crate) fn take_serial(&self) -> u64 {
+        let counter = self.counter.get();
+        let serial = (counter & ((1 << SERIAL_BITS) - 1)) + 1;
+        assert!(serial < 1 << SERIAL_BITS, "2⁵⁵ registrations on one list");
+        self.counter
+            .set(counter & !((1 << SERIAL_BITS) - 1) | serial);
+        serial
     }
 
-    pub(crate) fn overflow(&mut self) -> &mut Overflow<A> {
-        self.overflow.get_or_insert_with(|| {
+    #[inline]
+    pub(crate) fn flag(&self, flag: u64) -> bool {
+        self.counter.get() & flag != 0
+    }
+
+    #[inline]
+    pub(crate) fn set_flag(&self, flag: u64, on: bool) {
+        let counter = self.counter.get();
+        self.counter
+            .set(if on { counter | flag } else { counter & !flag });
+    }
+
+    /// Runs `step` on the overflow, allocating it if `create` and it is missing; `None` if it is
+    /// missing and not created. The overflow is out of its cell meanwhile: `step` runs no user
+    /// code (see the module's documentation).
+    #[inline]
+    fn with_overflow<R>(
+        &self,
+        create: bool,
+        step: impl FnOnce(&mut Overflow<A>) -> R,
+    ) -> Option<R> {
+        if !create && !self.flag(HAS_OVERFLOW) {
+            return None;
+        }
+        let mut overflow = self.overflow.take().unwrap_or_else(|| {
+            self.set_flag(HAS_OVERFLOW, true);
             Box::new(Overflow {
                 rest: Vec::new(),
                 pending: VecDeque::new(),
             })
-        })
+        });
+        let result = step(&mut overflow);
+        self.overflow.set(Some(overflow));
+        Some(result)
+    }
+
+    /// Queues a payload emitted during a notification.
+    pub(crate) fn queue(&self, payload: A) {
+        self.with_overflow(true, |overflow| overflow.pending.push_back(payload));
+    }
+
+    /// The next queued payload, if any.
+    pub(crate) fn dequeue(&self) -> Option<A> {
+        self.with_overflow(false, |overflow| overflow.pending.pop_front())
+            .flatten()
     }
 
     /// Number of slots, tombstones included.
+    #[inline]
     pub(crate) fn slot_count(&self) -> usize {
-        usize::from(self.first.is_some()) + self.rest().len()
+        usize::from(self.first_key.get().is_some())
+            + self
+                .with_overflow(false, |overflow| overflow.rest.len())
+                .unwrap_or(0)
+    }
+
+    /// The key words of the live registrations, in order, to `visit` until it returns true.
+    #[inline]
+    pub(crate) fn any_live(&self, mut visit: impl FnMut(KeyWord) -> bool) -> bool {
+        if let Some(first) = self.first_key.get() {
+            if first.is_live() && visit(first) {
+                return true;
+            }
+        }
+        self.with_overflow(false, |overflow| {
+            overflow
+                .rest
+                .iter()
+                .any(|slot| slot.key.is_live() && visit(slot.key))
+        })
+        .unwrap_or(false)
     }
 
     pub(crate) fn live(&self) -> usize {
-        self.first
-            .iter()
-            .chain(self.rest())
-            .filter(|slot| slot.is_live())
-            .count()
+        let mut live = 0;
+        self.any_live(|_| {
+            live += 1;
+            false
+        });
+        live
     }
 
-    pub(crate) fn get(&self, index: usize) -> Option<&Slot<A>> {
+    /// The key word of the slot at `index`.
+    #[inline]
+    pub(crate) fn key_at(&self, index: usize) -> Option<KeyWord> {
         match index {
-            0 => self.first.as_ref(),
-            _ => self.rest().get(index - 1),
-        }
-    }
-
-    pub(crate) fn get_mut(&mut self, index: usize) -> Option<&mut Slot<A>> {
-        match index {
-            0 => self.first.as_mut(),
+            0 => self.first_key.get(),
             _ => self
-                .overflow
-                .as_mut()
-                .and_then(|o| o.rest.get_mut(index - 1)),
+                .with_overflow(false, |overflow| {
+                    overflow.rest.get(index - 1).map(|s| s.key)
+                })
+                .flatten(),
         }
     }
 
-    pub(crate) fn push(&mut self, slot: Slot<A>) {
-        if self.first.is_none() {
-            self.first = Some(slot);
+    /// Moves the callback of the slot at `index` out (to call it), if it is there.
+    #[inline]
+    pub(crate) fn take_callback(&self, index: usize) -> Option<Callback<A>> {
+        match index {
+            0 => self.first_callback.take(),
+            _ => self
+                .with_overflow(false, |overflow| {
+                    overflow.rest.get_mut(index - 1)?.callback.take()
+                })
+                .flatten(),
+        }
+    }
+
+    /// Puts a callback taken with [`take_callback`](Self::take_callback) back into its slot.
+    #[inline]
+    pub(crate) fn put_callback(&self, index: usize, callback: Callback<A>) {
+        match index {
+            0 => self.first_callback.set(Some(callback)),
+            _ => {
+                self.with_overflow(false, |overflow| {
+                    if let Some(slot) = overflow.rest.get_mut(index - 1) {
+                        slot.callback = Some(callback);
+                    }
+                });
+            }
+        }
+    }
+
+    /// Makes the slot at `index` a tombstone; returns its callback (unless it is out being
+    /// called), for the caller to drop.
+    pub(crate) fn tombstone(&self, index: usize) -> Option<Callback<A>> {
+        match index {
+            0 => {
+                let key = self.first_key.get()?;
+                self.first_key.set(Some(key.removed()));
+                self.first_callback.take()
+            }
+            _ => self
+                .with_overflow(false, |overflow| {
+                    let slot = overflow.rest.get_mut(index - 1)?;
+                    slot.key = slot.key.removed();
+                    slot.callback.take()
+                })
+                .flatten(),
+        }
+    }
+
+    pub(crate) fn push(&self, key: KeyWord, callback: Callback<A>) {
+        if self.first_key.get().is_none() {
+            self.first_key.set(Some(key));
+            self.first_callback.set(Some(callback));
             return;
         }
-        let rest = &mut self.overflow().rest;
-        if rest.len() == rest.capacity() {
-            // Grow 1, 2, 4, … rather than from 4: short lists are the common case.
-            let more = rest.len().max(1);
-            rest.reserve_exact(more);
-        }
-        rest.push(slot);
+        self.with_overflow(true, |overflow| {
+            let rest = &mut overflow.rest;
+            if rest.len() == rest.capacity() {
+                // Grow 1, 2, 4, … rather than from 4: short lists are the common case.
+                let more = rest.len().max(1);
+                rest.reserve_exact(more);
+            }
+            rest.push(Slot {
+                key,
+                callback: Some(callback),
+            });
+        });
     }
 
     pub(crate) fn position(&self, key: ObserverKey) -> Option<usize> {
-        match &self.first {
-            Some(first) if first.key() == key => Some(0),
-            Some(_) => self
-                .rest()
-                .binary_search_by_key(&key, Slot::key)
-                .ok()
-                .map(|i| i + 1),
-            None => None,
+        let first = self.first_key.get()?;
+        if first.key() == key {
+            return Some(0);
         }
+        self.with_overflow(false, |overflow| {
+            overflow
+                .rest
+                .binary_search_by_key(&key, |slot| slot.key.key())
+                .ok()
+                .map(|i| i + 1)
+        })
+        .flatten()
     }
 
-    /// Removes the slot at `index`, keeping the order of the others.
-    pub(crate) fn remove(&mut self, index: usize) -> Option<Slot<A>> {
+    /// Removes the slot at `index`, keeping the order of the others; returns its callback, for
+    /// the caller to drop.
+    pub(crate) fn remove(&self, index: usize) -> Option<Callback<A>> {
         if index > 0 {
-            let rest = &mut self.overflow.as_mut()?.rest;
-            return (index - 1 < rest.len()).then(|| rest.remove(index - 1));
+            return self
+                .with_overflow(false, |overflow| {
+                    let rest = &mut overflow.rest;
+                    (index - 1 < rest.len()).then(|| rest.remove(index - 1).callback)
+                })
+                .flatten()
+                .flatten();
         }
-        let next = match &mut self.overflow {
-            Some(overflow) if !overflow.rest.is_empty() => Some(overflow.rest.remove(0)),
-            _ => None,
-        };
-        std::mem::replace(&mut self.first, next)
+        self.first_key.get()?;
+        let next = self
+            .with_overflow(false, |overflow| {
+                (!overflow.rest.is_empty()).then(|| overflow.rest.remove(0))
+            })
+            .flatten();
+        let (key, callback) = next.map_or((None, None), |slot| (Some(slot.key), slot.callback));
+        self.first_key.set(key);
+        self.first_callback.replace(callback)
     }
 
     /// The lowest rank above `above` among the first `count` slots.
     pub(crate) fn next_rank(&self, count: usize, above: Option<u8>) -> Option<u8> {
         (0..count)
-            .filter_map(|index| self.get(index).map(Slot::rank))
+            .filter_map(|index| self.key_at(index).map(KeyWord::rank))
             .filter(|rank| above.is_none_or(|above| *rank > above))
             .min()
     }
 
-    /// Drops the tombstones, keeping the order of the others.
-    pub(crate) fn compact(&mut self) {
-        if let Some(overflow) = &mut self.overflow {
-            overflow.rest.retain(Slot::is_live);
-        }
-        if self.first.as_ref().is_some_and(|slot| !slot.is_live()) {
-            self.remove(0);
+    /// Drops the tombstones (whose callbacks were handed out when they were made), keeping the
+    /// order of the others.
+    pub(crate) fn compact(&self) {
+        self.with_overflow(false, |overflow| {
+            overflow.rest.retain(|slot| slot.key.is_live())
+        });
+        if self.first_key.get().is_some_and(|key| !key.is_live()) {
+            let callback = self.remove(0);
+            debug_assert!(callback.is_none(), "a tombstone keeps no callback");
         }
     }
 }

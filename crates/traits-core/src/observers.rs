@@ -24,15 +24,13 @@
 //! *rank*: a notification runs rank 0, then rank 1, and so on, and dependents last.
 
 use std::any::Any;
-use std::cell::RefCell;
-use std::num::NonZeroU64;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Weak;
 
 use crate::callback::Callback;
 use crate::derived::DependentHandle;
 use crate::guard::{ObserverGuard, ObserverKey, Unobserve};
-use crate::observer_table::{Slot, Table, DIRTY, NOTIFYING};
+use crate::observer_table::{KeyWord, Table, DIRTY, NOTIFYING};
 
 /// Which tier a callback belongs to. Dependents always run after every user observer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,7 +102,7 @@ impl Tier {
 /// assert_eq!(log.borrow()[9..], ["10", "milestone 10"]);
 /// ```
 pub struct ObserverList<A> {
-    table: RefCell<Table<A>>,
+    table: Table<A>,
 }
 
 type PanicPayload = Box<dyn Any + Send>;
@@ -124,11 +122,7 @@ impl<A: 'static> ObserverList<A> {
     /// ```
     pub fn new() -> Self {
         ObserverList {
-            table: RefCell::new(Table {
-                first: None,
-                overflow: None,
-                counter: 0,
-            }),
+            table: Table::new(),
         }
     }
 
@@ -210,12 +204,8 @@ impl<A: 'static> ObserverList<A> {
     }
 
     fn insert(&self, rank: u8, callback: Callback<A>, owner: Weak<dyn Unobserve>) -> ObserverGuard {
-        let mut table = self.table.borrow_mut();
-        let key = ObserverKey::new(table.take_serial(), rank);
-        table.push(Slot {
-            key: NonZeroU64::new(key.to_bits()).expect("serials start at 1"),
-            callback: Some(callback),
-        });
+        let key = ObserverKey::new(self.table.take_serial(), rank);
+        self.table.push(KeyWord::new(key), callback);
         ObserverGuard::new(owner, key)
     }
 
@@ -234,12 +224,9 @@ impl<A: 'static> ObserverList<A> {
     /// assert!(!list.any_rank(|rank| rank < 2));
     /// ```
     pub fn any_rank(&self, wanted: impl Fn(u8) -> bool) -> bool {
-        let table = self.table.borrow();
-        table
-            .first
-            .iter()
-            .chain(table.rest())
-            .any(|slot| slot.is_live() && wanted(slot.rank()))
+        // `wanted` runs while the list is being read: a predicate on a rank, it has no business
+        // with the list itself.
+        self.table.any_live(|key| wanted(key.rank()))
     }
 
     /// True when no callback or dependent is registered: emitting would do nothing.
@@ -248,8 +235,7 @@ impl<A: 'static> ObserverList<A> {
     /// assert!(traits_core::ObserverList::<u8>::new().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        let table = self.table.borrow();
-        table.first.is_none() || table.live() == 0
+        !self.table.any_live(|_| true)
     }
 
     /// Number of registered callbacks and dependents.
@@ -258,7 +244,7 @@ impl<A: 'static> ObserverList<A> {
     /// assert_eq!(traits_core::ObserverList::<u8>::new().len(), 0);
     /// ```
     pub fn len(&self) -> usize {
-        self.table.borrow().live()
+        self.table.live()
     }
 
     /// Delivers `payload` to every callback, or queues it if a notification of this list is
@@ -268,21 +254,18 @@ impl<A: 'static> ObserverList<A> {
     /// traits_core::ObserverList::new().emit("nobody listens");
     /// ```
     pub fn emit(&self, payload: A) {
-        let lone = {
-            let mut table = self.table.borrow_mut();
-            if table.flag(NOTIFYING) {
-                // The running notification delivers it, in order.
-                table.overflow().pending.push_back(payload);
-                return;
-            }
-            table.set_flag(NOTIFYING, true);
-            // The common case, one live registration and nothing else: its callback is taken
-            // in this same borrow (while no notification runs, a live slot holds its callback).
-            let table = &mut *table;
-            match (&mut table.first, &table.overflow) {
-                (Some(slot), None) if slot.is_live() => slot.callback.take(),
-                _ => None,
-            }
+        let table = &self.table;
+        if table.flag(NOTIFYING) {
+            // The running notification delivers it, in order.
+            table.queue(payload);
+            return;
+        }
+        table.set_flag(NOTIFYING, true);
+        // The common case, one live registration and nothing else: its callback is taken right
+        // away (while no notification runs, a live slot holds its callback).
+        let lone = match table.key_at(0) {
+            Some(key) if key.is_live() && table.slot_count() == 1 => table.take_callback(0),
+            _ => None,
         };
         let mut first_panic: Option<PanicPayload> = None;
         match lone {
@@ -291,19 +274,15 @@ impl<A: 'static> ObserverList<A> {
         }
         drop(payload);
         loop {
-            let next = {
-                let mut table = self.table.borrow_mut();
-                let next = table.overflow.as_mut().and_then(|o| o.pending.pop_front());
-                if next.is_none() {
-                    // Done: in the same borrow as the last look at the queue.
-                    table.set_flag(NOTIFYING, false);
-                    if table.flag(DIRTY) {
-                        table.set_flag(DIRTY, false);
-                        table.compact();
-                    }
+            let next = table.dequeue();
+            if next.is_none() {
+                // Done (no user code runs between the last look at the queue and this).
+                table.set_flag(NOTIFYING, false);
+                if table.flag(DIRTY) {
+                    table.set_flag(DIRTY, false);
+                    table.compact();
                 }
-                next
-            };
+            }
             let Some(payload) = next else { break };
             self.deliver(&payload, &mut first_panic);
         }
@@ -315,23 +294,23 @@ impl<A: 'static> ObserverList<A> {
     fn deliver(&self, payload: &A, first_panic: &mut Option<PanicPayload>) {
         // Only callbacks registered before this payload's delivery started are called; indices
         // stay valid because removal during a notification only leaves a tombstone.
-        let count = self.table.borrow().slot_count();
+        let count = self.table.slot_count();
         if count == 1 {
             // The common case, one registration: no order to work out.
             self.call(0, None, payload, first_panic);
             return;
         }
-        let mut rank = self.table.borrow().next_rank(count, None);
+        let mut rank = self.table.next_rank(count, None);
         while let Some(current) = rank {
             for index in 0..count {
                 self.call(index, Some(current), payload, first_panic);
             }
-            rank = self.table.borrow().next_rank(count, Some(current));
+            rank = self.table.next_rank(count, Some(current));
         }
     }
 
     /// Calls the registration at `index` (if it is still there, and of `rank` if given) with
-    /// `payload`, outside any borrow of the table; a panic is kept in `first_panic`.
+    /// `payload`, with no part of the table out of place; a panic is kept in `first_panic`.
     ///
     /// The callback is moved out of its slot for the call (leaving `None`) and put back
     /// afterwards: the table may change meanwhile, but only by appending slots or turning
@@ -346,20 +325,15 @@ impl<A: 'static> ObserverList<A> {
         payload: &A,
         first_panic: &mut Option<PanicPayload>,
     ) {
-        let callback = {
-            let mut table = self.table.borrow_mut();
-            let Some(slot) = table.get_mut(index) else {
-                return;
-            };
-            if !slot.is_live() || rank.is_some_and(|rank| slot.rank() != rank) {
-                return;
-            }
-            let Some(callback) = slot.callback.take() else {
-                return;
-            };
-            callback
+        let Some(key) = self.table.key_at(index) else {
+            return;
         };
-        self.run_and_restore(index, callback, payload, first_panic);
+        if !key.is_live() || rank.is_some_and(|rank| key.rank() != rank) {
+            return;
+        }
+        if let Some(callback) = self.table.take_callback(index) {
+            self.run_and_restore(index, callback, payload, first_panic);
+        }
     }
 
     /// Calls `callback`, taken from the slot at `index`, with `payload`, then puts it back
@@ -379,23 +353,22 @@ impl<A: 'static> ObserverList<A> {
                 true
             }
         };
-        let unused = {
-            let mut table = self.table.borrow_mut();
-            match table.get_mut(index).filter(|slot| slot.is_live()) {
-                Some(slot) if keep => {
-                    slot.callback = Some(callback);
-                    None
-                }
-                Some(slot) => {
-                    slot.tombstone();
-                    table.set_flag(DIRTY, true);
-                    Some(callback)
-                }
-                // Removed during its own call: a tombstone now.
-                None => Some(callback),
+        let table = &self.table;
+        let unused = match table.key_at(index).filter(|key| key.is_live()) {
+            Some(_) if keep => {
+                table.put_callback(index, callback);
+                None
             }
+            Some(_) => {
+                // Its callback is out (here), so the tombstone hands nothing back.
+                table.tombstone(index);
+                table.set_flag(DIRTY, true);
+                Some(callback)
+            }
+            // Removed during its own call: a tombstone now.
+            None => Some(callback),
         };
-        // Dropped outside the borrow: its captures' `Drop` may touch this list again.
+        // Dropped last: its captures' `Drop` may touch this list again.
         drop(unused);
     }
 
@@ -413,24 +386,21 @@ impl<A: 'static> ObserverList<A> {
     /// assert!(list.is_empty());
     /// ```
     pub fn remove(&self, key: ObserverKey) {
-        let removed = {
-            let mut table = self.table.borrow_mut();
-            let Some(index) = table.position(key) else {
-                return;
-            };
-            if table.flag(NOTIFYING) {
-                let Some(slot) = table.get_mut(index).filter(|slot| slot.is_live()) else {
-                    return;
-                };
-                let callback = slot.tombstone();
-                table.set_flag(DIRTY, true);
-                callback
-            } else {
-                table.remove(index).and_then(|slot| slot.callback)
-            }
+        let table = &self.table;
+        let Some(index) = table.position(key) else {
+            return;
         };
-        // The callback (and whatever it captured) is dropped outside the borrow: its `Drop`
-        // may touch this list again.
+        let removed = if table.flag(NOTIFYING) {
+            if !table.key_at(index).is_some_and(KeyWord::is_live) {
+                return;
+            }
+            table.set_flag(DIRTY, true);
+            table.tombstone(index)
+        } else {
+            table.remove(index)
+        };
+        // The callback (and whatever it captured) is dropped last: its `Drop` may touch this
+        // list again.
         drop(removed);
     }
 }
