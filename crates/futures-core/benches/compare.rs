@@ -3,10 +3,16 @@
 //! The floor is what the design's performance model says the machine cannot do without: a
 //! crossbeam job queue, a crossbeam message channel, and one `Mutable::set` per message on the
 //! main thread; nothing else. Each workload alternates floor and library for several rounds and
-//! prints medians, one line per workload. A round is timed from its first allocation to its
-//! last free: the floor frees its per-call state and the library its executor inside the
-//! timing, since each side's frees are part of its cost (and freed later, they would be
-//! charged to whichever round the allocator happens to tidy up in). The lines:
+//! prints medians, one line per workload. A round is timed from its first allocation until the
+//! allocator has taken back everything the round freed: the floor frees its per-call state and
+//! the library its executor inside the timing, and the round then settles the allocator (with
+//! glibc, `malloc_trim(0)`: consolidate the freed chunks and return the free pages to the
+//! kernel), also inside the timing. Each side thus pays for its own memory, faulting in all of
+//! it and tidying all of it up, and every round starts from the same state. Without the settle,
+//! glibc defers the consolidation of a round's freed chunks to the next large request, which
+//! the other side's next round makes: measured, the floor's calls rate fell from about 4 to
+//! about 2.5 million a second when the library's last large free went away, paying to
+//! consolidate the library's million futures. `BENCH_NO_SETTLE=1` leaves it out. The lines:
 //!
 //! ```text
 //! workload=NAME n=N rate=R floor_rate=F ratio=X     (ratio = floor rate / library rate)
@@ -18,8 +24,8 @@
 //! every workload for a quick look; `BENCH_ROUNDS` sets the rounds (default 9: on a shared two-core machine a single round's rate
 //! can be off by a factor of two either way, for floor and library alike, and the median of nine
 //! moves far less than the median of five);
-//! `BENCH_VERBOSE=1` prints every round's rates (and, on Linux, the process's minor page faults
-//! so far) to stderr, which shows how much one run varies on a shared machine.
+//! `BENCH_VERBOSE=1` prints every round's rates (and, on Linux, the minor page faults of each
+//! side's run) to stderr, which shows how much one run varies on a shared machine.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -129,6 +135,7 @@ fn floor_calls(n: usize) -> f64 {
     drop(pool);
     // The per-call state is freed inside the timing, as the library frees its futures.
     drop(states);
+    settle_allocator();
     n as f64 / start.elapsed().as_secs_f64()
 }
 
@@ -147,6 +154,7 @@ fn floor_stream(n: usize) -> f64 {
         latest.set(message);
     }
     drop(pool);
+    settle_allocator();
     n as f64 / start.elapsed().as_secs_f64()
 }
 
@@ -198,6 +206,7 @@ fn library_calls(n: usize) -> f64 {
     executor.run_until(|| done.get() == n, None).unwrap();
     executor.shutdown(None).unwrap();
     drop(executor);
+    settle_allocator();
     n as f64 / start.elapsed().as_secs_f64()
 }
 
@@ -217,6 +226,7 @@ fn library_iteration(n: usize) -> f64 {
     assert_eq!(count.get(), n);
     executor.shutdown(None).unwrap();
     drop((future, executor));
+    settle_allocator();
     n as f64 / start.elapsed().as_secs_f64()
 }
 
@@ -242,6 +252,7 @@ fn library_progress(n: usize) -> f64 {
     assert_eq!(count.get(), n);
     executor.shutdown(None).unwrap();
     drop((future, executor));
+    settle_allocator();
     n as f64 / start.elapsed().as_secs_f64()
 }
 
@@ -356,6 +367,25 @@ fn library_memory(n: usize) -> f64 {
 
 // ---------------------------------------------------------------------------------------------
 
+/// Ends a timed run (and precedes the first): glibc's allocator consolidates every freed chunk
+/// and returns its free pages to the kernel (see the module's documentation).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn settle_allocator() {
+    extern "C" {
+        fn malloc_trim(pad: usize) -> i32;
+    }
+    if std::env::var_os("BENCH_NO_SETTLE").is_none() {
+        // SAFETY: glibc's `malloc_trim` takes no pointers and may be called at any time.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
+}
+
+/// Other allocators: nothing to settle that the bench knows of.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn settle_allocator() {}
+
 fn compare_rates(
     name: &str,
     n: usize,
@@ -364,15 +394,19 @@ fn compare_rates(
 ) {
     let (mut floor_rates, mut library_rates) = (Vec::new(), Vec::new());
     let verbose = std::env::var_os("BENCH_VERBOSE").is_some();
+    settle_allocator();
     for round in 0..rounds() {
+        let before = minor_faults();
         floor_rates.push(floor(n));
+        let between = minor_faults();
         library_rates.push(library(n));
         if verbose {
             eprintln!(
-                "  {name} round {round}: floor_rate={:.0} rate={:.0} faults={}",
+                "  {name} round {round}: floor_rate={:.0} rate={:.0} floor_faults={} faults={}",
                 floor_rates[round],
                 library_rates[round],
-                minor_faults()
+                between - before,
+                minor_faults() - between
             );
         }
     }

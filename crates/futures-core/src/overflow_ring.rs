@@ -18,6 +18,10 @@
 //! `pop` takes from the ring first (older values) and, when it is empty, from the overflow,
 //! moving a batch of it into the ring as it goes.
 //!
+//! The overflow's storage is two [`BlockDeque`]s, not `VecDeque`s: a backlog of a million jobs
+//! must not live in one buffer that doubles as it grows and is freed in one piece (see
+//! `block_deque.rs` for what that costs with glibc).
+//!
 //! The overflow is two deques, so that producers never wait for a consumer's refill: producers
 //! append to `incoming` under its own lock, and consumers take from `outgoing` under theirs,
 //! swapping the two deques (under both locks, a constant-time move) when `outgoing` runs dry.
@@ -34,13 +38,14 @@
 //! producer that reads that announcement with a `SeqCst` load after pushing, therefore never
 //! miss each other: either the consumer sees the value or the producer sees the consumer.
 
-use std::collections::VecDeque;
 use std::mem;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use crossbeam_queue::ArrayQueue;
 use crossbeam_utils::CachePadded;
+
+use crate::block_deque::BlockDeque;
 
 /// Values a consumer moves from the overflow into the ring at a time.
 const REFILL: usize = 256;
@@ -53,14 +58,14 @@ pub(crate) struct OverflowRing<T> {
     /// once it is in the ring (or taken).
     overflowed: CachePadded<AtomicUsize>,
     /// The newest part of the overflow, which producers append to.
-    incoming: Mutex<VecDeque<T>>,
+    incoming: Mutex<BlockDeque<T>>,
     /// The oldest part of the overflow, which consumers take from; held by at most one
     /// consumer at a time (a refill), never by a producer.
-    outgoing: Mutex<VecDeque<T>>,
+    outgoing: Mutex<BlockDeque<T>>,
 }
 
 /// Locks a deque; nothing panics while one is held (moves only).
-fn lock<T>(deque: &Mutex<VecDeque<T>>) -> MutexGuard<'_, VecDeque<T>> {
+fn lock<T>(deque: &Mutex<BlockDeque<T>>) -> MutexGuard<'_, BlockDeque<T>> {
     deque.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -70,8 +75,8 @@ impl<T> OverflowRing<T> {
         OverflowRing {
             ring: ArrayQueue::new(capacity.max(1)),
             overflowed: CachePadded::new(AtomicUsize::new(0)),
-            incoming: Mutex::new(VecDeque::new()),
-            outgoing: Mutex::new(VecDeque::new()),
+            incoming: Mutex::new(BlockDeque::new()),
+            outgoing: Mutex::new(BlockDeque::new()),
         }
     }
 
