@@ -6,12 +6,19 @@
 //! costs one announcement. The main side reaches the same state through [`PipeOwner`], whatever
 //! task type waits in it.
 //!
-//! A batch is three fields of the shared queue, not a vector of messages. The protocol fixes
-//! where `S`, `A`, `R` and `X` can appear (first, alone, last), so they travel in two fixed
-//! slots and only custom messages need a vector: a call (`S` then `R`) allocates nothing here,
-//! and a stream of items reuses two vectors that swap roles. The final message (the task's
-//! result) stays in the shared slot until its turn comes; before the task starts, the same
-//! slot holds the task itself.
+//! A batch is not a vector of messages. The protocol fixes where `S`, `A`, `R` and `X` can
+//! appear (first, alone, last), so the head (`S` or `A`) is two bits of the pipe's word and the
+//! final message has a slot, and only custom messages need a vector: a call (`S` then `R`)
+//! allocates nothing here, and a stream of items reuses two vectors that swap roles. The final
+//! message (the task's result) stays in the shared slot until its turn comes; before the task
+//! starts, the same slot holds the task itself, and once a custom message has arrived, it holds
+//! the box that keeps the custom messages and then the final message.
+//!
+//! Size: a call's cell is 40 bytes (a 64-byte chunk with the `Arc`'s counts and glibc's
+//! header), and every byte of it is paid by every waiting call. That is why the protocol's
+//! marks live in the same atomic word as the key and the cancel flag (they are read and written
+//! only under the queue's lock, with atomic read-modify-writes because a cancel sets its bit
+//! without the lock), and why the custom messages' vector lives in the slot, not beside it.
 
 use std::mem;
 
@@ -31,6 +38,7 @@ pub(crate) enum Head {
 /// The final message after `Started`: the task's outcome. The error is boxed: a failure is
 /// the rare case, and a boxed error keeps the slot, and so every task's cell, a word smaller.
 pub(crate) type Tail<T, E> = Result<T, Box<TaskError<E>>>;
+
 /// Where the worker is in the protocol: what it may still send.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
@@ -45,28 +53,49 @@ enum Phase {
 /// The state shared by both ends of a pipe. `K` is the task waiting for a worker (see
 /// `runner.rs`, where a pipe with its task is a task's whole cell); a pipe fed by hand has none.
 pub(crate) struct PipeShared<M, T, E, K = ()> {
-    queue: Mutex<Queue<M, T, E, K>>,
-    /// The pipe's key in the router (announced when a batch starts) and the cancel flag.
-    address: KeyAndCancel,
+    /// What the worker has queued and the main side has not taken, besides the marks in
+    /// `word`; both are changed only under this lock.
+    queue: Mutex<Slot<M, K, T, E>>,
+    /// The pipe's key (announced when a batch starts), its cancel flag, and the protocol's marks.
+    word: PipeWord,
     router: Arc<RouterShared>,
 }
 
-/// A pipe's key and its cancel flag in one word: the flag is the top bit, which a key never
-/// uses ([`PipeKey::to_bits`]). Two fields would take two words, and a task's cell would be a
-/// size class larger (96-byte allocations instead of 80 for a call).
-struct KeyAndCancel(AtomicU64);
+/// A pipe's key, its cancel flag and the queue's marks, in one atomic word: the key takes the
+/// low 56 bits ([`PipeKey::to_bits`]), the flags the top byte.
+///
+/// The cancel flag is set by the future's cancel without the queue's lock and read by the task
+/// between units of work. The marks ([`SCHEDULED`], [`CLOSED`], the phase and the head) are read
+/// and written only under the queue's lock, which orders them; they are changed with
+/// read-modify-writes, so that a cancel at the same moment is never lost.
+struct PipeWord(AtomicU64);
 
-/// The cancel flag's bit.
+/// The key's bits.
+const KEY: u64 = (1 << 56) - 1;
+/// The key has been announced and the main side has not taken the batch since.
+const SCHEDULED: u64 = 1 << 56;
+/// The future is done: later messages are discarded.
+const CLOSED: u64 = 1 << 57;
+/// Phase: `S` was sent (and nothing final yet, unless [`ENDED`] is set too).
+const OPEN: u64 = 1 << 58;
+/// Phase: the sequence is complete, or the future is done.
+const ENDED: u64 = 1 << 59;
+/// The batch's head is `S` (queued, not yet taken by the main side).
+const HEAD_STARTED: u64 = 1 << 60;
+/// The batch's head is `A`.
+const HEAD_ABANDONED: u64 = 1 << 61;
+/// Set by the future's cancel.
 const CANCELLED: u64 = 1 << 63;
 
-impl KeyAndCancel {
+impl PipeWord {
     fn new(key: PipeKey) -> Self {
-        KeyAndCancel(AtomicU64::new(key.to_bits()))
+        debug_assert_eq!(key.to_bits() & !KEY, 0, "a key fits in 56 bits");
+        PipeWord(AtomicU64::new(key.to_bits() & KEY))
     }
 
     /// The key (which never changes).
     fn key(&self) -> PipeKey {
-        PipeKey::from_bits(self.0.load(Ordering::Relaxed))
+        PipeKey::from_bits(self.0.load(Ordering::Relaxed) & KEY)
     }
 
     /// Set by the future's cancel (`Release`, so the task that sees it sees what came before).
@@ -78,22 +107,70 @@ impl KeyAndCancel {
     fn is_cancelled(&self) -> bool {
         self.0.load(Ordering::Acquire) & CANCELLED != 0
     }
+
+    /// The marks; under the queue's lock.
+    fn marks(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Sets `marks`, returning the word as it was; under the queue's lock.
+    fn set(&self, marks: u64) -> u64 {
+        self.0.fetch_or(marks, Ordering::Relaxed)
+    }
+
+    /// Clears `marks`, returning the word as it was; under the queue's lock.
+    fn clear(&self, marks: u64) -> u64 {
+        self.0.fetch_and(!marks, Ordering::Relaxed)
+    }
 }
 
-/// The task, then its outcome: the queue's one slot for both. A worker takes the task before
-/// it sends anything, and the outcome is the last thing it sends, so the two never coexist and
-/// share the space (a task cell is a size class smaller, and taking the task costs no lock of
-/// its own: it happens under the queue's lock, with the `S` that follows it).
-enum Slot<K, T, E> {
+/// The phase the marks of `word` say.
+fn phase(word: u64) -> Phase {
+    if word & ENDED != 0 {
+        Phase::Ended
+    } else if word & OPEN != 0 {
+        Phase::Open
+    } else {
+        Phase::Fresh
+    }
+}
+
+/// The head the marks of `word` say.
+fn head(word: u64) -> Option<Head> {
+    if word & HEAD_STARTED != 0 {
+        Some(Head::Started)
+    } else if word & HEAD_ABANDONED != 0 {
+        Some(Head::Abandoned)
+    } else {
+        None
+    }
+}
+
+/// The queue's one slot: the task, then (once custom messages arrive) the box of custom
+/// messages, and the final message, alone or in that box. A worker takes the task before it
+/// sends anything, so the task and what follows never coexist and share the space (a task cell
+/// is a size class smaller, and taking the task costs no lock of its own: it happens under the
+/// queue's lock, with the `S` that follows it).
+enum Slot<M, K, T, E> {
     /// The task, waiting for a worker.
     Task(K),
     /// The task is out (running or finished), or there never was one (a pipe fed by hand).
     Empty,
-    /// The final message, queued and not yet taken by the main side.
+    /// The final message, queued and not yet taken by the main side (no custom message came
+    /// before it).
     Tail(Tail<T, E>),
+    /// The task has sent custom messages: they and then the final message wait in a box, which
+    /// stays for the pipe's life (its vector is recycled batch after batch).
+    Spill(Box<Spill<M, T, E>>),
 }
 
-impl<K, T, E> Slot<K, T, E> {
+/// What a task that sends custom messages queues beyond the marks.
+struct Spill<M, T, E> {
+    customs: Vec<M>,
+    tail: Option<Tail<T, E>>,
+}
+
+impl<M, K, T, E> Slot<M, K, T, E> {
     fn take_task(&mut self) -> Option<K> {
         match mem::replace(self, Slot::Empty) {
             Slot::Task(task) => Some(task),
@@ -105,72 +182,71 @@ impl<K, T, E> Slot<K, T, E> {
     }
 
     fn take_tail(&mut self) -> Option<Tail<T, E>> {
-        match mem::replace(self, Slot::Empty) {
-            Slot::Tail(tail) => Some(tail),
-            other => {
-                *self = other;
-                None
-            }
+        match self {
+            Slot::Spill(spill) => spill.tail.take(),
+            Slot::Tail(_) => match mem::replace(self, Slot::Empty) {
+                Slot::Tail(tail) => Some(tail),
+                _ => None,
+            },
+            Slot::Task(_) | Slot::Empty => None,
         }
     }
 
     fn has_tail(&self) -> bool {
-        matches!(self, Slot::Tail(_))
+        match self {
+            Slot::Tail(_) => true,
+            Slot::Spill(spill) => spill.tail.is_some(),
+            Slot::Task(_) | Slot::Empty => false,
+        }
+    }
+
+    /// Queues a custom message; false if the slot cannot hold one (never, in `Open`).
+    fn push_custom(&mut self, custom: M) -> bool {
+        match self {
+            Slot::Spill(spill) => spill.customs.push(custom),
+            Slot::Empty => {
+                *self = Slot::Spill(Box::new(Spill {
+                    customs: vec![custom],
+                    tail: None,
+                }))
+            }
+            Slot::Task(_) | Slot::Tail(_) => return false,
+        }
+        true
+    }
+
+    /// Queues the final message; false if the slot cannot hold it (never, in `Open`).
+    fn push_tail(&mut self, tail: Tail<T, E>) -> bool {
+        match self {
+            Slot::Spill(spill) if spill.tail.is_none() => spill.tail = Some(tail),
+            Slot::Empty => *self = Slot::Tail(tail),
+            Slot::Spill(_) | Slot::Task(_) | Slot::Tail(_) => return false,
+        }
+        true
     }
 }
 
-/// A pipe's shared state under its mutex. The batch (the messages the worker has queued and
-/// the main side has not taken yet) comes first, in protocol order: `head`, then `customs`,
-/// then the tail in `slot`; its fields are the queue's own, not a nested struct, so that the
-/// small ones share one word with the flags (a task cell is a size class smaller). The custom
-/// messages' vector is boxed and allocated only by a task that sends custom messages (once: it
-/// is then recycled), so that a call costs less memory.
-struct Queue<M, T, E, K> {
-    head: Option<Head>,
-    #[allow(clippy::box_collection)]
-    customs: Option<Box<Vec<M>>>,
-    slot: Slot<K, T, E>,
-    phase: Phase,
-    /// The key has been announced and the main side has not taken the batch since.
-    scheduled: bool,
-    /// The future is done: later messages are discarded.
-    closed: bool,
-}
-
-impl<M, T, E, K> Queue<M, T, E, K> {
-    /// Queues `message` if the protocol allows it here and the future is not done. `Some`
-    /// whether this starts a batch (the key must be announced); `None` if it was discarded.
-    fn push(&mut self, message: TaskMessage<M, T, E>) -> Option<bool> {
-        let accepted = !self.closed
-            && match (self.phase, message) {
-                (Phase::Fresh, TaskMessage::Started) => {
-                    self.head = Some(Head::Started);
-                    self.phase = Phase::Open;
-                    true
-                }
-                (Phase::Fresh, TaskMessage::Abandoned) => {
-                    self.head = Some(Head::Abandoned);
-                    self.phase = Phase::Ended;
-                    true
-                }
-                (Phase::Open, TaskMessage::Custom(custom)) => {
-                    self.customs.get_or_insert_with(Box::default).push(custom);
-                    true
-                }
-                (Phase::Open, TaskMessage::Returned(value)) => {
-                    self.slot = Slot::Tail(Ok(value));
-                    self.phase = Phase::Ended;
-                    true
-                }
-                (Phase::Open, TaskMessage::Failed(error)) => {
-                    self.slot = Slot::Tail(Err(Box::new(error)));
-                    self.phase = Phase::Ended;
-                    true
-                }
-                _ => false,
-            };
-        accepted.then(|| !mem::replace(&mut self.scheduled, true))
+/// Queues `message` in `slot` and the marks of `word` if the protocol allows it here and the
+/// future is not done; under the queue's lock. `Some` whether this starts a batch (the key must
+/// be announced); `None` if it was discarded.
+fn push<M, K, T, E>(
+    slot: &mut Slot<M, K, T, E>,
+    word: &PipeWord,
+    message: TaskMessage<M, T, E>,
+) -> Option<bool> {
+    let marks = word.marks();
+    if marks & CLOSED != 0 {
+        return None;
     }
+    let (accepted, set) = match (phase(marks), message) {
+        (Phase::Fresh, TaskMessage::Started) => (true, HEAD_STARTED | OPEN),
+        (Phase::Fresh, TaskMessage::Abandoned) => (true, HEAD_ABANDONED | ENDED),
+        (Phase::Open, TaskMessage::Custom(custom)) => (slot.push_custom(custom), 0),
+        (Phase::Open, TaskMessage::Returned(value)) => (slot.push_tail(Ok(value)), ENDED),
+        (Phase::Open, TaskMessage::Failed(error)) => (slot.push_tail(Err(Box::new(error))), ENDED),
+        _ => (false, 0),
+    };
+    accepted.then(|| word.set(set | SCHEDULED) & SCHEDULED == 0)
 }
 
 impl<M, T, E> PipeShared<M, T, E> {
@@ -183,7 +259,7 @@ impl<M, T, E> PipeShared<M, T, E> {
     /// The final message is queued and not yet taken.
     #[cfg(test)]
     pub(crate) fn has_tail(&self) -> bool {
-        self.lock().slot.has_tail()
+        self.lock().has_tail()
     }
 }
 
@@ -193,22 +269,15 @@ impl<M, T, E, K> PipeShared<M, T, E, K> {
         PipeShared::with_slot(Slot::Task(task), key, router)
     }
 
-    fn with_slot(slot: Slot<K, T, E>, key: PipeKey, router: Arc<RouterShared>) -> Self {
+    fn with_slot(slot: Slot<M, K, T, E>, key: PipeKey, router: Arc<RouterShared>) -> Self {
         PipeShared {
-            queue: Mutex::new(Queue {
-                head: None,
-                customs: None,
-                slot,
-                phase: Phase::Fresh,
-                scheduled: false,
-                closed: false,
-            }),
-            address: KeyAndCancel::new(key),
+            queue: Mutex::new(slot),
+            word: PipeWord::new(key),
             router,
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Queue<M, T, E, K>> {
+    fn lock(&self) -> MutexGuard<'_, Slot<M, K, T, E>> {
         // A panic never happens while the lock is held (only moves and Vec pushes), but be
         // robust anyway: the queue's data is always consistent.
         self.queue
@@ -218,12 +287,12 @@ impl<M, T, E, K> PipeShared<M, T, E, K> {
 
     /// Tells the task that its future was cancelled.
     pub(crate) fn cancel(&self) {
-        self.address.cancel();
+        self.word.cancel();
     }
 
     /// Whether the future was cancelled (the task's check).
     pub(crate) fn is_cancelled(&self) -> bool {
-        self.address.is_cancelled()
+        self.word.is_cancelled()
     }
 
     /// The worker's first step: takes the task (`None` if it was taken already). With `start`,
@@ -232,17 +301,17 @@ impl<M, T, E, K> PipeShared<M, T, E, K> {
     /// drops it and sends the future its ending.
     pub(crate) fn take_task(&self, start: bool) -> Option<(K, bool)> {
         let (task, announce) = {
-            let mut queue = self.lock();
-            let task = queue.slot.take_task()?;
+            let mut slot = self.lock();
+            let task = slot.take_task()?;
             // Read under the lock, after the task is out: a cancel that comes later finds the
             // task started (and the task sees the flag itself).
             if !start || self.is_cancelled() {
                 return Some((task, false));
             }
-            (task, queue.push(TaskMessage::Started))
+            (task, push(&mut slot, &self.word, TaskMessage::Started))
         };
         if announce == Some(true) {
-            self.router.announce(self.address.key());
+            self.router.announce(self.word.key());
         }
         Some((task, true))
     }
@@ -251,13 +320,13 @@ impl<M, T, E, K> PipeShared<M, T, E, K> {
     /// Messages sent after the future is done, or out of the protocol's order (after the final
     /// one), are discarded with a log line (f91).
     pub(crate) fn send(&self, message: TaskMessage<M, T, E>) {
-        let announce = self.lock().push(message);
+        let announce = push(&mut self.lock(), &self.word, message);
         match announce {
-            Some(true) => self.router.announce(self.address.key()),
+            Some(true) => self.router.announce(self.word.key()),
             Some(false) => {}
             None => log::warn!(
                 "traits-futures: message for a finished future discarded ({:?})",
-                self.address.key()
+                self.word.key()
             ),
         }
     }
@@ -297,23 +366,24 @@ pub(crate) trait PipeOwner<M, T, E>: Send + Sync {
 
 impl<M: Send, T: Send, E: Send, K: Send> PipeOwner<M, T, E> for PipeShared<M, T, E, K> {
     fn take_batch(&self, spare: &mut Vec<M>) -> (Option<Head>, bool) {
-        let mut queue = self.lock();
-        queue.scheduled = false;
-        if let Some(customs) = queue.customs.as_mut().filter(|c| !c.is_empty()) {
-            mem::swap(&mut **customs, spare);
+        let mut slot = self.lock();
+        let word = self.word.clear(SCHEDULED | HEAD_STARTED | HEAD_ABANDONED);
+        if let Slot::Spill(spill) = &mut *slot {
+            if !spill.customs.is_empty() {
+                mem::swap(&mut spill.customs, spare);
+            }
         }
-        (queue.head.take(), queue.slot.has_tail())
+        (head(word), slot.has_tail())
     }
 
     fn take_tail(&self) -> Option<Tail<T, E>> {
-        self.lock().slot.take_tail()
+        self.lock().take_tail()
     }
 
     fn close(&self) -> Option<Tail<T, E>> {
-        let mut queue = self.lock();
-        queue.closed = true;
-        queue.phase = Phase::Ended;
-        queue.slot.take_tail()
+        let mut slot = self.lock();
+        self.word.set(CLOSED | ENDED);
+        slot.take_tail()
     }
 
     fn cancel(&self) {
@@ -321,21 +391,18 @@ impl<M: Send, T: Send, E: Send, K: Send> PipeOwner<M, T, E> for PipeShared<M, T,
     }
 
     fn key(&self) -> PipeKey {
-        self.address.key()
+        self.word.key()
     }
 
     #[cfg(loom)]
     fn queued(&self) -> (Option<Head>, usize, Option<bool>) {
-        let queue = self.lock();
-        let tail = match &queue.slot {
-            Slot::Tail(tail) => Some(tail.is_ok()),
-            _ => None,
+        let slot = self.lock();
+        let (customs, tail) = match &*slot {
+            Slot::Tail(tail) => (0, Some(tail)),
+            Slot::Spill(spill) => (spill.customs.len(), spill.tail.as_ref()),
+            Slot::Task(_) | Slot::Empty => (0, None),
         };
-        (
-            queue.head,
-            queue.customs.as_ref().map_or(0, |c| c.len()),
-            tail,
-        )
+        (head(self.word.marks()), customs, tail.map(Result::is_ok))
     }
 }
 
@@ -346,14 +413,14 @@ mod tests {
 
     use super::PipeShared;
 
-    /// The budget in ARCHITECTURE.md: a call's task cell (here with a one-word task) is 56
-    /// bytes, an 80-byte chunk with the `Arc`'s counts and glibc's header; 8 bytes more would
-    /// be a 96-byte one.
+    /// The budget in ARCHITECTURE.md: a call's task cell (here with a one-word task) is 40
+    /// bytes, a 64-byte chunk with the `Arc`'s counts and glibc's header; 8 bytes more would
+    /// be an 80-byte one.
     #[test]
     fn a_call_task_cell_stays_in_its_size_class() {
         assert_eq!(
             size_of::<PipeShared<Infallible, u64, Infallible, usize>>(),
-            56
+            40
         );
     }
 }

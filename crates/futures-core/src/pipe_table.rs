@@ -8,9 +8,10 @@
 //!
 //! A key is an index and the generation of its slot when the entry went in; removing an entry
 //! bumps the slot's generation, so an old key (a late announcement of a finished pipe) finds
-//! nothing instead of the slot's next occupant. Generations have 31 bits (they wrap after 2³¹
-//! reuses of one slot), so a key fits in 63 bits and leaves its pipe one bit of the same word
-//! (see [`PipeKey::to_bits`]).
+//! nothing instead of the slot's next occupant. Generations have 24 bits (they wrap after 2²⁴
+//! reuses of one slot, and an old key that met its slot's generation again would only make the
+//! router look at that slot's pipe for messages once more), so a key fits in 56 bits and
+//! leaves its pipe the top byte of the same word (see [`PipeKey::to_bits`]).
 
 use std::fmt;
 
@@ -20,8 +21,8 @@ const PAGE_SLOTS: usize = 1024;
 /// The end of the free list.
 const NO_SLOT: u32 = u32::MAX;
 
-/// Generations wrap within 31 bits.
-const GENERATION_MASK: u32 = u32::MAX >> 1;
+/// Generations wrap within 24 bits.
+const GENERATION_MASK: u32 = (1 << 24) - 1;
 
 /// Identifies a live pipe (one task) in the router's table; `Copy` and `Send`, so workers
 /// announce it.
@@ -44,12 +45,12 @@ impl PipeKey {
         self.index == NO_SLOT
     }
 
-    /// The key as a word whose top bit is always clear, for its holder to use.
+    /// The key as a word whose top byte is always clear, for its holder to use.
     pub(crate) fn to_bits(self) -> u64 {
         u64::from(self.generation) << 32 | u64::from(self.index)
     }
 
-    /// The key of [`to_bits`](Self::to_bits) (whose top bit is ignored).
+    /// The key of [`to_bits`](Self::to_bits) (whose top byte is ignored).
     pub(crate) fn from_bits(bits: u64) -> Self {
         PipeKey {
             index: bits as u32,
@@ -319,7 +320,7 @@ mod tests {
     }
 
     #[test]
-    fn a_key_survives_its_word_and_leaves_the_top_bit_free() {
+    fn a_key_survives_its_word_and_leaves_the_top_byte_free() {
         let mut table = PipeTable::new();
         let first = table.insert_with_key(|key| Entry(key, ()));
         table.remove(first);
@@ -331,8 +332,8 @@ mod tests {
         let key = table.insert_with_key(|key| Entry(key, ()));
         assert_eq!(key.generation, super::GENERATION_MASK);
         let bits = key.to_bits();
-        assert_eq!(bits >> 63, 0);
-        assert_eq!(PipeKey::from_bits(bits | 1 << 63), key);
+        assert_eq!(bits >> 56, 0);
+        assert_eq!(PipeKey::from_bits(bits | 0xff << 56), key);
         table.remove(key);
         let wrapped = table.insert_with_key(|key| Entry(key, ()));
         assert_eq!(wrapped.generation, 0);
