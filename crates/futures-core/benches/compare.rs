@@ -21,9 +21,11 @@
 //! ```
 //!
 //! `cargo bench -p traits-futures --bench compare` (or `just bench`). `BENCH_SCALE=0.1` shrinks
-//! every workload for a quick look; `BENCH_ROUNDS` sets the rounds (default 9: on a shared two-core machine a single round's rate
-//! can be off by a factor of two either way, for floor and library alike, and the median of nine
-//! moves far less than the median of five);
+//! every workload for a quick look; `BENCH_ROUNDS` sets the rounds (default 15: on a shared
+//! two-core virtual machine a single round's rate can be off by a factor of two either way, for
+//! floor and library alike; measured on one build, the calls ratio from the medians of nine
+//! rounds ranged from 1.72 to 2.10 over five runs, from the medians of fifteen from 1.76 to 1.92
+//! over six);
 //! `BENCH_VERBOSE=1` prints every round's rates (and, on Linux, the minor page faults of each
 //! side's run) to stderr, which shows how much one run varies on a shared machine.
 
@@ -53,7 +55,7 @@ fn rounds() -> usize {
     std::env::var("BENCH_ROUNDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(9)
+        .unwrap_or(15)
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
