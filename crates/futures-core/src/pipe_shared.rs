@@ -411,7 +411,36 @@ mod tests {
     use std::convert::Infallible;
     use std::mem::size_of;
 
-    use super::PipeShared;
+    use super::{
+        head, phase, Head, Phase, PipeShared, PipeWord, CLOSED, ENDED, HEAD_ABANDONED,
+        HEAD_STARTED, OPEN, SCHEDULED,
+    };
+    use crate::router::PipeKey;
+
+    #[test]
+    fn the_marks_and_the_cancel_flag_never_disturb_the_key_or_each_other() {
+        // The largest key a table makes: every one of its 56 bits set.
+        let key = PipeKey::from_bits((1 << 56) - 1);
+        let word = PipeWord::new(key);
+        assert_eq!(phase(word.marks()), Phase::Fresh);
+        assert_eq!(head(word.marks()), None);
+
+        assert_eq!(word.set(HEAD_STARTED | OPEN | SCHEDULED) & SCHEDULED, 0);
+        word.cancel();
+        assert_eq!(phase(word.marks()), Phase::Open);
+        assert_eq!(head(word.marks()), Some(Head::Started));
+
+        // The main side takes the batch: the head and the schedule go, the cancel stays.
+        let before = word.clear(SCHEDULED | HEAD_STARTED | HEAD_ABANDONED);
+        assert_eq!(head(before), Some(Head::Started));
+        assert_eq!(head(word.marks()), None);
+        assert!(word.is_cancelled());
+
+        word.set(CLOSED | ENDED);
+        assert_eq!(phase(word.marks()), Phase::Ended);
+        assert!(word.is_cancelled());
+        assert_eq!(word.key(), key);
+    }
 
     /// The budget in ARCHITECTURE.md: a call's task cell (here with a one-word task) is 40
     /// bytes, a 64-byte chunk with the `Arc`'s counts and glibc's header; 8 bytes more would
