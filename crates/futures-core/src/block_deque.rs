@@ -6,8 +6,9 @@
 //! freed in one piece when the pool goes. With glibc, freeing a chunk of 64 KiB or more first
 //! consolidates every small chunk freed since the last time (a million futures' worth after a
 //! burst) and then returns the top of the heap to the kernel, so the next burst of futures
-//! faults every page in again: measured on the calls benchmark, 25 000 to 32 000 page faults a
-//! round with the deques, a few thousand without. Blocks of [`BLOCK_BYTES`] are allocated as
+//! faults every page in again: measured on the calls benchmark (run without its allocator
+//! settle), 25 000 to 32 000 page faults in each of the library's rounds with the deques, a few
+//! thousand with blocks. Blocks of [`BLOCK_BYTES`] are allocated as
 //! the backlog grows and freed as it drains, each far below that threshold, and nothing is
 //! ever copied; the last block drained is kept as a spare, so a backlog that hovers around a
 //! block boundary does not allocate and free a block each time it crosses it.
