@@ -376,7 +376,7 @@ impl TraitsExecutor {
         self.inner.run_until(condition, timeout)
     }
 
-    /// Posts a sentinel through the message channel and runs the event loop until it arrives:
+    /// Posts a sentinel through the queue of the tasks' announcements and runs the event loop until it arrives:
     /// everything queued before it has then been dispatched (j121).
     ///
     /// ```

@@ -50,6 +50,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod announcements;
 mod block_deque;
 mod builder;
 mod call;

@@ -2,10 +2,10 @@
 //! nothing per value: a lock-free ring, and a mutex-protected overflow for backlogs that outgrow
 //! it. The pool's job queue is built on it.
 //!
-//! Not the router's announcement channel: during a burst of submissions the main thread
-//! receives nothing, so every announcement of the burst queues; a ring would overflow at once
-//! and the workers would then meet on the overflow's lock for each one (measured: calls 10%
-//! slower), where crossbeam's channel appends without a lock.
+//! Not the router's announcements: during a burst of submissions the main thread takes none,
+//! so every announcement of the burst queues; a ring would overflow at once and its refills
+//! would only add work. The announcements are a plain queue under one lock that the main
+//! thread takes whole (`announcements.rs`).
 //!
 //! Why a ring: a linked-block queue (crossbeam's channel) has the producing thread allocate a
 //! block every few dozen values and a consuming thread free it; with glibc, a free of another

@@ -1,12 +1,13 @@
 //! The router: where every task's messages meet on the main thread.
 //!
-//! Workers announce a pipe's key on one crossbeam channel when its queue goes from empty to
-//! non-empty ([`RouterShared::announce`]); the main thread receives keys, looks the pipe up in a
-//! table ([`PipeTable`]) and dispatches its messages one at a time. The same channel is what the headless
-//! event loop blocks on. For event loops that must be woken another way, an optional wake hook
-//! is called at most once per burst: `wake_pending` is set by the first announcement and
-//! cleared by the main thread before it drains the channel, so an announcement that races with
-//! the drain either is drained or causes a new wake.
+//! Workers announce a pipe's key when its queue goes from empty to non-empty
+//! ([`RouterShared::announce`], into [`Announcements`]); the main thread takes every pending key
+//! at once into its inbox, looks each pipe up in a table ([`PipeTable`]) and dispatches its
+//! messages one at a time. The headless event loop blocks until a key is pending. For event
+//! loops that must be woken another way, an optional wake hook is called at most once per
+//! burst: `wake_pending` is set by the first announcement and cleared by the main thread before
+//! it drains, so an announcement that races with the drain either is drained or causes a new
+//! wake.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -15,10 +16,11 @@ use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 use std::time::Instant;
 
+use crate::announcements::Announcements;
+use crate::block_deque::BlockDeque;
 use crate::pipe::PipeTarget;
 pub(crate) use crate::pipe_table::PipeKey;
 use crate::pipe_table::PipeTable;
-use crate::sync::crossbeam_channel::{self, Receiver, Sender};
 use crate::sync::{Arc, AtomicBool, Mutex, Ordering};
 
 /// A callback that asks the main thread's event loop to wake and dispatch.
@@ -33,7 +35,7 @@ pub(crate) type WakeHook = Arc<dyn Fn() + Send + Sync>;
 /// the two would make it bounce between cores at every call.
 #[repr(align(128))]
 pub(crate) struct RouterShared {
-    ready: Sender<PipeKey>,
+    announcements: Announcements,
     wake_pending: CacheLine<AtomicBool>,
     wake_hook: Mutex<Option<WakeHook>>,
 }
@@ -52,9 +54,9 @@ impl<T> std::ops::Deref for CacheLine<T> {
 impl RouterShared {
     /// Tells the main thread that `key` has messages. Called once per batch per pipe.
     pub(crate) fn announce(&self, key: PipeKey) {
-        // The receiver lives as long as the router, and the router outlives every sender's use
-        // that matters; a send error means the executor is gone and nobody will dispatch.
-        let _ = self.ready.send(key);
+        // Once the router is gone, keys still queue, but no more than one per pipe: nobody
+        // takes the batches, so no pipe announces again.
+        self.announcements.announce(key);
         if !self.wake_pending.swap(true, Ordering::AcqRel) {
             let hook = self
                 .wake_hook
@@ -90,7 +92,8 @@ pub(crate) enum Step {
 /// The main thread's side of the router.
 pub(crate) struct Router {
     shared: Arc<RouterShared>,
-    ready: Receiver<PipeKey>,
+    /// Keys taken from the announcements and not yet received by `dispatch`.
+    inbox: RefCell<BlockDeque<PipeKey>>,
     pipes: RefCell<PipeTable<Rc<dyn PipeTarget>>>,
     /// Pipes whose key was received but whose batch is not fully dispatched.
     active: RefCell<VecDeque<PipeKey>>,
@@ -100,14 +103,13 @@ pub(crate) struct Router {
 
 impl Router {
     pub(crate) fn new(wake_hook: Option<WakeHook>) -> Self {
-        let (sender, receiver) = crossbeam_channel::unbounded();
         Router {
             shared: Arc::new(RouterShared {
-                ready: sender,
+                announcements: Announcements::new(),
                 wake_pending: CacheLine(AtomicBool::new(false)),
                 wake_hook: Mutex::new(wake_hook),
             }),
-            ready: receiver,
+            inbox: RefCell::new(BlockDeque::new()),
             pipes: RefCell::new(PipeTable::new()),
             active: RefCell::new(VecDeque::new()),
             sentinels_seen: Cell::new(0),
@@ -146,7 +148,7 @@ impl Router {
         first_panic
     }
 
-    /// Posts a sentinel through the same channel as task messages; returns the count to wait for.
+    /// Posts a sentinel through the same queue as the tasks' announcements; returns the count to wait for.
     pub(crate) fn post_sentinel(&self) -> u64 {
         self.shared.announce(PipeKey::null());
         self.sentinels_seen.get() + 1
@@ -160,9 +162,8 @@ impl Router {
     pub(crate) fn clear_wake_pending(&self) {
         // A read-modify-write, not a store: if a worker's `swap(true)` precedes this clear, the
         // clear acquires it, so that worker's key is visible to the drain that follows whatever
-        // the channel's own ordering; a plain store would rely on the channel synchronising even
-        // when found empty, which the C++ memory model does not promise for crossbeam's.
-        // (Model-checked in tests/loom.rs.)
+        // the key queue's own ordering (with a plain store, a lock-free queue found empty need
+        // not order the two). (Model-checked in tests/loom.rs.)
         self.shared.wake_pending.swap(false, Ordering::AcqRel);
     }
 
@@ -178,12 +179,12 @@ impl Router {
             let front = self.active.borrow().front().copied();
             let key = match front {
                 Some(key) => key,
-                None => match self.ready.try_recv() {
-                    Ok(key) => {
+                None => match self.receive() {
+                    Some(key) => {
                         self.active.borrow_mut().push_back(key);
                         key
                     }
-                    Err(_) => return Step::Idle,
+                    None => return Step::Idle,
                 },
             };
             if key.is_null() {
@@ -278,21 +279,22 @@ impl Router {
         active.retain(|k| *k != key);
     }
 
-    /// Blocks until a key arrives or the deadline passes; returns whether one arrived.
+    /// The next announced key, if any: from the inbox, which is refilled with every pending
+    /// announcement when it runs dry.
+    fn receive(&self) -> Option<PipeKey> {
+        let mut inbox = self.inbox.borrow_mut();
+        if let Some(key) = inbox.pop_front() {
+            return Some(key);
+        }
+        self.shared.announcements.take_into(&mut inbox);
+        inbox.pop_front()
+    }
+
+    /// Blocks until a key is pending or the deadline passes; returns whether one is.
     pub(crate) fn wait(&self, deadline: Option<Instant>) -> bool {
-        if !self.active.borrow().is_empty() {
+        if !self.active.borrow().is_empty() || !self.inbox.borrow().is_empty() {
             return true;
         }
-        let received = match deadline {
-            Some(deadline) => self.ready.recv_deadline(deadline).ok(),
-            None => self.ready.recv().ok(),
-        };
-        match received {
-            Some(key) => {
-                self.active.borrow_mut().push_back(key);
-                true
-            }
-            None => false,
-        }
+        self.shared.announcements.wait(deadline)
     }
 }

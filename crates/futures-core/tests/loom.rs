@@ -5,7 +5,8 @@
 //! (with `CARGO_TARGET_DIR=target/loom`, so that the normal build's cache survives).
 //!
 //! In that build the library's pipes, router and runner use loom's mutexes and atomics
-//! (`src/sync.rs`), so every model below drives the real code through the public API: a real
+//! (`src/sync.rs`; where the main thread would sleep until a key is announced, it yields and
+//! looks again), so every model below drives the real code through the public API: a real
 //! `TraitsExecutor`, on a `WorkerPool` that runs each job on a loom thread, with the main
 //! thread's part (`dispatch_pending`, `cancel`, the wake callback) run by the model's main
 //! thread. loom then explores every interleaving of those threads (and every value a load may
@@ -26,11 +27,10 @@
 //! `Router::clear_wake_pending` is a `swap(false, AcqRel)`, not a `store(false, Release)`. With
 //! the store, `wake_up_is_never_lost_with_two_workers` fails: loom lets the main thread's store
 //! fall between the read and the write of a worker's `swap(true)` (loom issues #254 and #389),
-//! an execution the C++ model forbids once the channel's mutex orders the clear before the
-//! other worker's send. But with crossbeam's lock-free channel, whose empty `try_recv` gives no
-//! such order, the store version does allow a lost wake-up in the C++ model (store-buffering
-//! between the clear and the channel's tail), even if x86 and ARMv8 hardware would not show it.
-//! The swap closes both: a clear that follows a worker's swap acquires it, and with it the key.
+//! an execution the C++ model forbids once the announcements' mutex orders the clear before the
+//! other worker's announcement. The swap does not lean on that mutex: a clear that follows a
+//! worker's swap acquires it, and with it the key, however the keys are queued (an earlier,
+//! lock-free queue of keys needed exactly that).
 
 #![cfg(loom)]
 

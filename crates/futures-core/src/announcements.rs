@@ -1,0 +1,197 @@
+//! [`Announcements`]: the queue of pipe keys that workers announce and the main thread takes,
+//! all that are pending at once.
+//!
+//! A worker announces a pipe when its queue goes from empty to non-empty (once per batch, see
+//! `pipe_shared.rs`), so during a burst of a million calls a million keys queue here before the
+//! main thread looks. The main thread takes them in one step, swapping its own empty queue for
+//! the pending one under the lock, and then reads them from its own queue without any
+//! synchronisation: one lock round trip per drain instead of an atomic handshake per key, and
+//! the workers never allocate memory that the main thread frees (a linked channel's blocks
+//! would). The keys are stored in a [`BlockDeque`], so a backlog grows by 16 KiB blocks, never
+//! as one buffer that doubles (see `block_deque.rs` for why that matters with glibc).
+//!
+//! The headless event loop blocks in [`wait`](Announcements::wait) until a key is pending; a
+//! worker notifies the condition variable only when the main thread is asleep on it.
+
+use std::mem;
+use std::time::Instant;
+
+use crate::block_deque::BlockDeque;
+use crate::pipe_table::PipeKey;
+use crate::sync::{Mutex, MutexGuard};
+
+/// The announced keys not yet taken by the main thread, and the main thread's sleep.
+pub(crate) struct Announcements {
+    pending: Mutex<Pending>,
+    #[cfg(not(loom))]
+    arrived: std::sync::Condvar,
+}
+
+struct Pending {
+    keys: BlockDeque<PipeKey>,
+    /// The main thread is asleep in `wait`, or about to be: the next announcement notifies it.
+    sleeping: bool,
+}
+
+impl Announcements {
+    pub(crate) fn new() -> Self {
+        Announcements {
+            pending: Mutex::new(Pending {
+                keys: BlockDeque::new(),
+                sleeping: false,
+            }),
+            #[cfg(not(loom))]
+            arrived: std::sync::Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Pending> {
+        // Nothing panics while the lock is held (short of allocation failure); a poisoned
+        // lock's data is consistent.
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Queues `key` for the main thread (any thread), waking it if it sleeps in `wait`.
+    pub(crate) fn announce(&self, key: PipeKey) {
+        let mut pending = self.lock();
+        pending.keys.push_back(key);
+        let sleeping = mem::replace(&mut pending.sleeping, false);
+        drop(pending);
+        #[cfg(not(loom))]
+        if sleeping {
+            self.arrived.notify_one();
+        }
+        #[cfg(loom)]
+        let _ = sleeping; // the loom build's `wait` looks again instead of sleeping
+    }
+
+    /// Moves every pending key, in announcement order, to the back of `into` (main thread).
+    pub(crate) fn take_into(&self, into: &mut BlockDeque<PipeKey>) {
+        let mut pending = self.lock();
+        if pending.keys.is_empty() {
+            return;
+        }
+        if into.is_empty() {
+            // The common case: the main thread has read all it took last time. The workers
+            // get its empty queue (and the block it kept as a spare) in exchange.
+            mem::swap(&mut pending.keys, into);
+        } else {
+            while let Some(key) = pending.keys.pop_front() {
+                into.push_back(key);
+            }
+        }
+    }
+
+    /// Blocks until a key is pending or `deadline` passes (main thread); returns whether a key
+    /// is pending. The key stays queued for [`take_into`](Self::take_into).
+    pub(crate) fn wait(&self, deadline: Option<Instant>) -> bool {
+        let mut pending = self.lock();
+        let arrived = loop {
+            if !pending.keys.is_empty() {
+                break true;
+            }
+            pending.sleeping = true;
+            #[cfg(not(loom))]
+            {
+                pending = match deadline {
+                    None => self
+                        .arrived
+                        .wait(pending)
+                        .unwrap_or_else(|p| p.into_inner()),
+                    Some(deadline) => {
+                        let now = Instant::now();
+                        if now >= deadline {
+                            break false;
+                        }
+                        self.arrived
+                            .wait_timeout(pending, deadline - now)
+                            .unwrap_or_else(|p| p.into_inner())
+                            .0
+                    }
+                };
+            }
+            #[cfg(loom)]
+            {
+                // Time is not modelled: a deadline has already passed after one look; without
+                // one, let the other threads run and look again.
+                if deadline.is_some() {
+                    break false;
+                }
+                drop(pending);
+                loom::thread::yield_now();
+                pending = self.lock();
+            }
+        };
+        pending.sleeping = false;
+        arrived
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::Arc;
+    use std::thread;
+    use std::time::{Duration, Instant};
+
+    use super::Announcements;
+    use crate::block_deque::BlockDeque;
+    use crate::pipe_table::PipeKey;
+
+    fn keys(n: u64) -> Vec<PipeKey> {
+        (1..=n).map(PipeKey::from_bits).collect()
+    }
+
+    fn drain(deque: &mut BlockDeque<PipeKey>) -> Vec<PipeKey> {
+        std::iter::from_fn(|| deque.pop_front()).collect()
+    }
+
+    #[test]
+    fn keys_are_taken_in_announcement_order_whether_or_not_the_main_queue_is_empty() {
+        let announcements = Announcements::new();
+        let all = keys(5);
+        for &key in &all[..3] {
+            announcements.announce(key);
+        }
+        let mut taken = BlockDeque::new();
+        announcements.take_into(&mut taken);
+        assert_eq!(taken.pop_front(), Some(all[0]));
+        for &key in &all[3..] {
+            announcements.announce(key);
+        }
+        // Two keys are still unread: the new ones go behind them.
+        announcements.take_into(&mut taken);
+        assert_eq!(drain(&mut taken), all[1..].to_vec());
+        announcements.take_into(&mut taken);
+        assert!(taken.is_empty());
+    }
+
+    #[test]
+    fn wait_returns_false_at_its_deadline_and_true_when_a_key_is_pending() {
+        let announcements = Announcements::new();
+        assert!(!announcements.wait(Some(Instant::now() + Duration::from_millis(1))));
+        announcements.announce(keys(1)[0]);
+        assert!(announcements.wait(Some(Instant::now())));
+        assert!(announcements.wait(None));
+    }
+
+    #[test]
+    fn an_announcement_wakes_the_main_thread_asleep_without_a_deadline() {
+        let announcements = Arc::new(Announcements::new());
+        let worker = {
+            let announcements = Arc::clone(&announcements);
+            thread::spawn(move || {
+                // Announce only once the main thread is asleep, so that the notification (not
+                // the first look) is what wakes it.
+                while !announcements.lock().sleeping {
+                    thread::yield_now();
+                }
+                announcements.announce(keys(1)[0]);
+            })
+        };
+        assert!(announcements.wait(None));
+        worker.join().unwrap();
+        let mut taken = BlockDeque::new();
+        announcements.take_into(&mut taken);
+        assert_eq!(drain(&mut taken), keys(1));
+    }
+}
