@@ -7,25 +7,27 @@
 //! for a worker inside it. The ring hands a job over without a lock (see `overflow_ring.rs`,
 //! which also says why not a channel).
 //!
-//! Waiting: a worker that finds the queue empty looks again every [`IDLE_LOOK_GAP`], yielding
-//! its CPU in between, for [`IDLE_SPIN`], and then sleeps on the condition variable. Why not
+//! Waiting: a worker that finds the queue empty naps for [`IDLE_NAP`] and looks again, for
+//! [`IDLE_SPIN`], and then sleeps on the condition variable until a push signals it. Why not
 //! look again at once, as a spin loop would: a look at an empty queue reads the cache lines
 //! that the next push writes (the ring's tail and its next slot), so a worker that keeps
 //! looking takes those lines from the submitting thread before each push, and in a burst of
 //! submissions the workers, being quicker than the thread that submits, are always looking.
-//! Measured on the calls benchmark (a million submissions on two workers): the submitting loop
-//! took 230 to 300 ms with crossbeam's `Backoff` (looks at once, then after 1, 2, ... 64 spin
-//! hints, then after yields), 190 to 205 ms with looks 10 µs apart (and 300 to 400 ms with
-//! looks 1 µs apart, or with spinning instead of yielding: on two cores, a spinning worker
-//! takes the submitting thread's CPU). A job that arrives while a worker waits so starts up
-//! to 10 µs late, which a GUI never notices; a worker that has nothing to do sleeps after
-//! 100 µs.
+//! Why a nap rather than a yield: a worker that yields stays runnable, and on a machine with
+//! fewer cores than threads the scheduler then shares the submitting thread's core with it.
+//! Measured on the calls benchmark (a million submissions on two workers, two cores), the
+//! submitting loop took 230 to 300 ms with crossbeam's `Backoff` (looks at once, then after
+//! 1, 2, ... 64 spin hints, then after yields); 300 to 400 ms with looks 1 µs apart, yielding
+//! or spinning in between; 175 to 205 ms with looks 10 µs apart, yielding in between; 157 to
+//! 162 ms with naps. A job that arrives while a worker naps starts up to a nap late (the kernel
+//! adds its timer slack, 50 µs by default on Linux), which a GUI never notices; a nap costs
+//! the submitting thread nothing, where waking a sleeping worker costs it a system call.
 //!
 //! Wake-ups: a sleeping worker is counted in `unsignalled` until a push signals it. A push
 //! looks at that count after queueing (`SeqCst` on both sides, so that either the sleeper sees
 //! the job or the pusher sees the sleeper), and signals only a sleeper not yet signalled, so a
 //! burst of jobs into an idle pool costs at most one signal per sleeping worker, and none
-//! while the workers are busy or waiting awake.
+//! while the workers are busy or napping.
 //!
 //! Closing: `close` refuses later pushes and waits for those in progress (`pushing`), so that
 //! a job is either refused or queued before the workers can see the queue closed; workers
@@ -43,11 +45,12 @@ use crate::overflow_ring::OverflowRing;
 /// Jobs the ring holds before pushes overflow.
 const RING_CAPACITY: usize = 1024;
 
-/// How long a worker that found the queue empty waits, yielding, before it looks again.
-const IDLE_LOOK_GAP: Duration = Duration::from_micros(10);
+/// How long a worker that found the queue empty sleeps before it looks again (at least).
+const IDLE_NAP: Duration = Duration::from_micros(20);
 
-/// How long a worker that finds the queue empty keeps looking before it sleeps.
-const IDLE_SPIN: Duration = Duration::from_micros(100);
+/// How long a worker that finds the queue empty keeps napping and looking before it sleeps
+/// until signalled.
+const IDLE_SPIN: Duration = Duration::from_micros(200);
 
 /// A multi-producer, multi-consumer FIFO queue of jobs whose `pop` blocks until a job arrives
 /// or the queue is closed and drained.
@@ -149,15 +152,11 @@ impl<T> JobQueue<T> {
             if self.is_finished() {
                 return None;
             }
-            // Reading the clock touches no shared memory, unlike a look at the queue.
             let now = Instant::now();
             if now.duration_since(*idle_since.get_or_insert(now)) >= IDLE_SPIN {
                 break;
             }
-            let next_look = now + IDLE_LOOK_GAP;
-            while Instant::now() < next_look {
-                thread::yield_now();
-            }
+            thread::sleep(IDLE_NAP);
         }
         let mut sleep = self.lock_sleep();
         loop {
