@@ -19,9 +19,11 @@
 //! submitting loop took 230 to 300 ms with crossbeam's `Backoff` (looks at once, then after
 //! 1, 2, ... 64 spin hints, then after yields); 300 to 400 ms with looks 1 µs apart, yielding
 //! or spinning in between; 175 to 205 ms with looks 10 µs apart, yielding in between; 157 to
-//! 162 ms with naps. A job that arrives while a worker naps starts up to a nap late (the kernel
-//! adds its timer slack, 50 µs by default on Linux), which a GUI never notices; a nap costs
-//! the submitting thread nothing, where waking a sleeping worker costs it a system call.
+//! 162 ms with naps. A job that arrives while a worker naps starts up to a nap late: 20 µs
+//! plus the kernel's timer slack (50 µs by default on Linux; where sleeps are coarser, as on
+//! Windows, up to about a millisecond, and then a worker naps once before it sleeps), which a
+//! GUI never notices; a nap costs the submitting thread nothing, where waking a sleeping
+//! worker costs it a system call.
 //!
 //! Wake-ups: a sleeping worker is counted in `unsignalled` until a push signals it. A push
 //! looks at that count after queueing (`SeqCst` on both sides, so that either the sleeper sees
