@@ -20,10 +20,10 @@
 //! 1, 2, ... 64 spin hints, then after yields); 300 to 400 ms with looks 1 µs apart, yielding
 //! or spinning in between; 175 to 205 ms with looks 10 µs apart, yielding in between; 157 to
 //! 162 ms with naps. A job that arrives while a worker naps starts up to a nap late: 20 µs
-//! plus the kernel's timer slack (50 µs by default on Linux; where sleeps are coarser, as on
-//! Windows, up to about a millisecond, and then a worker naps once before it sleeps), which a
-//! GUI never notices; a nap costs the submitting thread nothing, where waking a sleeping
-//! worker costs it a system call.
+//! plus the kernel's timer slack (50 µs by default on Linux), which a GUI never notices; a nap
+//! costs the submitting thread nothing, where waking a sleeping worker costs it a system call.
+//! On Windows, whose sleeps last a millisecond or more, a worker yields between looks
+//! instead.
 //!
 //! Wake-ups: a sleeping worker is counted in `unsignalled` until a push signals it. A push
 //! looks at that count after queueing (`SeqCst` on both sides, so that either the sleeper sees
@@ -158,7 +158,7 @@ impl<T> JobQueue<T> {
             if now.duration_since(*idle_since.get_or_insert(now)) >= IDLE_SPIN {
                 break;
             }
-            thread::sleep(IDLE_NAP);
+            idle_wait();
         }
         let mut sleep = self.lock_sleep();
         loop {
@@ -195,6 +195,19 @@ impl<T> JobQueue<T> {
         self.flags.closed.load(Ordering::SeqCst)
             && self.pushing.load(Ordering::SeqCst) == 0
             && self.jobs.is_empty()
+    }
+}
+
+/// Waits [`IDLE_NAP`] without looking at the queue: a nap, or where sleeps are coarse
+/// (Windows) yields, so that a job arriving meanwhile is not kept waiting for a millisecond.
+fn idle_wait() {
+    if cfg!(windows) {
+        let until = Instant::now() + IDLE_NAP;
+        while Instant::now() < until {
+            thread::yield_now();
+        }
+    } else {
+        thread::sleep(IDLE_NAP);
     }
 }
 
