@@ -376,8 +376,8 @@ impl TraitsExecutor {
         self.inner.run_until(condition, timeout)
     }
 
-    /// Posts a sentinel through the queue of the tasks' announcements and runs the event loop until it arrives:
-    /// everything queued before it has then been dispatched (j121).
+    /// Posts a sentinel behind everything the tasks have announced and runs the event loop
+    /// until it comes out: everything queued before it has then been dispatched (j121).
     ///
     /// ```
     /// use std::time::Duration;

@@ -148,7 +148,8 @@ impl Router {
         first_panic
     }
 
-    /// Posts a sentinel through the same queue as the tasks' announcements; returns the count to wait for.
+    /// Posts a sentinel through the same queue as the tasks' announcements; returns the count
+    /// to wait for.
     pub(crate) fn post_sentinel(&self) -> u64 {
         self.shared.announce(PipeKey::null());
         self.sentinels_seen.get() + 1
