@@ -10,6 +10,17 @@ use crate::future::{FutureHandler, TaskFuture};
 use crate::task::{BackgroundTask, TaskContext};
 
 /// The handler of a call future: a call sends no messages besides its result.
+///
+/// Executors make it for you; build one yourself only to drive a detached future in a test:
+///
+/// ```
+/// use traits_futures::{CallFuture, CallHandler, FutureState, TaskMessage};
+/// let future: CallFuture<u8> = CallFuture::detached(CallHandler::default(), || {});
+/// future.receive(TaskMessage::Started)?;
+/// future.receive(TaskMessage::Returned(7))?;
+/// assert_eq!(future.state().get(), FutureState::Completed);
+/// # Ok::<(), traits_futures::ProtocolViolation>(())
+/// ```
 pub struct CallHandler<T, E = Infallible> {
     _types: PhantomData<fn() -> (T, E)>,
 }
@@ -40,7 +51,36 @@ impl<T: Send + 'static, E: Send + 'static> FutureHandler for CallHandler<T, E> {
 /// The future of a background call: `result()` is the closure's value once `Completed`.
 ///
 /// `E` is the error type of a fallible call ([`submit_try_call`]); infallible calls can only
-/// fail by panicking.
+/// fail by panicking. Name the type where a future is kept, for example beside the widgets that
+/// show it:
+///
+/// ```
+/// use traits_futures::{submit_call, CallFuture, SubmitError, TraitsExecutor};
+///
+/// struct Checksum {
+///     job: Option<CallFuture<u32>>,
+/// }
+///
+/// impl Checksum {
+///     fn start(&mut self, executor: &TraitsExecutor, data: Vec<u8>) -> Result<(), SubmitError> {
+///         if let Some(old) = self.job.take() {
+///             old.cancel(); // a new request replaces the running one
+///         }
+///         let sum = move || data.iter().map(|&b| u32::from(b)).sum();
+///         self.job = Some(submit_call(executor, sum)?);
+///         Ok(())
+///     }
+/// }
+///
+/// let executor = TraitsExecutor::new();
+/// let mut checksum = Checksum { job: None };
+/// checksum.start(&executor, vec![1, 2, 3])?;
+/// let job = checksum.job.as_ref().unwrap();
+/// executor.run_until(|| job.done().get(), None)?;
+/// assert_eq!(job.result(), Ok(&6));
+/// # executor.shutdown(None)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub type CallFuture<T, E = Infallible> = TaskFuture<CallHandler<T, E>>;
 
 struct CallTask<F>(F);

@@ -98,7 +98,16 @@ pub enum NotAvailable {
 /// A message arrived that the state machine does not allow in the future's current state.
 ///
 /// This is a bug in a task type (or in this library), never a user mistake: the message is
-/// ignored, the future is left as it was, and the violation is logged.
+/// ignored, the future is left as it was, and the violation is logged. A detached future's
+/// [`receive`](crate::TaskFuture::receive) returns it, so unit tests of a custom future see it:
+///
+/// ```
+/// use traits_futures::{CallFuture, FutureState, Input, ProtocolViolation, TaskMessage};
+/// let future: CallFuture<i32> = CallFuture::detached(Default::default(), || {});
+/// let violation = future.receive(TaskMessage::Returned(1)).unwrap_err(); // R before S
+/// assert_eq!(violation, ProtocolViolation { state: FutureState::Waiting, input: Input::Returned });
+/// assert_eq!(future.state().get(), FutureState::Waiting); // nothing changed
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
 #[error("protocol violation: {input:?} is not allowed while the future is {state}")]
 pub struct ProtocolViolation {
@@ -146,6 +155,22 @@ pub enum StopError {
 
 /// `shutdown(Some(timeout))` gave up before every task ended; the executor stays `Stopping`.
 /// Call `shutdown` again to keep waiting.
+///
+/// ```
+/// use std::{sync::mpsc, time::Duration};
+/// use traits_futures::{submit_call, ExecutorState, FutureState, ShutdownError, TraitsExecutor};
+/// let executor = TraitsExecutor::new();
+/// let (release, gate) = mpsc::channel::<()>();
+/// let stuck = submit_call(&executor, move || gate.recv())?; // ends only when released
+/// executor.run_until(|| stuck.state().get() == FutureState::Executing, None)?;
+/// let timeout = Duration::from_millis(10);
+/// assert_eq!(executor.shutdown(Some(timeout)), Err(ShutdownError::Timeout { timeout, running: 1 }));
+/// assert_eq!(executor.state().get(), ExecutorState::Stopping);
+/// release.send(())?;
+/// executor.shutdown(None)?; // waits for the task this time
+/// assert_eq!(executor.state().get(), ExecutorState::Stopped);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
 pub enum ShutdownError {
     /// Some tasks were still running when the timeout expired.
@@ -159,6 +184,15 @@ pub enum ShutdownError {
 }
 
 /// The event loop ran until its deadline without the condition becoming true.
+///
+/// ```
+/// use std::time::Duration;
+/// use traits_futures::{RunTimeout, TraitsExecutor};
+/// let executor = TraitsExecutor::new();
+/// let timeout = Duration::from_millis(10);
+/// assert_eq!(executor.run_until(|| false, Some(timeout)), Err(RunTimeout { timeout }));
+/// # executor.shutdown(None).unwrap();
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
 #[error("the condition did not hold within {timeout:?}")]
 pub struct RunTimeout {

@@ -124,6 +124,23 @@ const BUDGET_PER_POLL: usize = 1024;
 /// GUI thread's local executor (`glib::spawn_future_local`, a tokio `LocalSet`, a
 /// `futures::executor::LocalPool`). It yields after 1024 messages so that a long burst never
 /// starves the UI. It keeps the executor alive while it runs.
+///
+/// It is an ordinary `Future`, so any executor can drive it; here the calling thread blocks on
+/// it until an observer stops the executor:
+///
+/// ```
+/// use traits_futures::{submit_call, TraitsExecutor};
+///
+/// let executor = TraitsExecutor::new();
+/// let future = submit_call(&executor, || "ready")?;
+/// let _quit = future.done().observe({
+///     let executor = executor.clone();
+///     move |_, done| if *done { executor.stop().unwrap() }
+/// });
+/// futures::executor::block_on(executor.dispatcher()); // returns once Stopped
+/// assert_eq!(future.result(), Ok(&"ready"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[must_use = "a dispatcher does nothing unless spawned or polled"]
 pub struct Dispatcher {
     executor: Rc<Inner>,

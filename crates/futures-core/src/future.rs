@@ -81,6 +81,20 @@ enum Driver<H: FutureHandler> {
 ///
 /// The built-in futures are aliases: [`CallFuture`](crate::CallFuture),
 /// [`IterationFuture`](crate::IterationFuture), [`ProgressFuture`](crate::ProgressFuture).
+///
+/// ```
+/// use traits_futures::{submit_iteration, FutureState, TraitsExecutor};
+///
+/// let executor = TraitsExecutor::new();
+/// let future = submit_iteration(&executor, || 1..=3)?;
+/// let for_the_label = future.clone(); // the same future: clones share state and observers
+/// let _label = future.state().observe(|_, new| println!("state: {new}"));
+/// let _sum = future.items().observe(|n| println!("item: {n}")); // the handler's event
+/// executor.run_until(|| for_the_label.done().get(), None)?;
+/// assert_eq!(future.state().get(), FutureState::Completed);
+/// # executor.shutdown(None)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct TaskFuture<H: FutureHandler> {
     inner: Rc<Inner<H>>,
 }

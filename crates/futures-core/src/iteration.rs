@@ -13,6 +13,20 @@ use crate::future::{FutureHandler, TaskFuture};
 use crate::task::{BackgroundTask, TaskContext};
 
 /// The handler of an iteration future: fires [`items`](Self::items) once per item, in order.
+///
+/// A future dereferences to its handler, so `future.items` is this field. Executors make the
+/// handler; build one yourself only to drive a detached future in a test:
+///
+/// ```
+/// use traits_futures::{testing::Recorder, IterationFuture, IterationHandler, TaskMessage};
+/// let future: IterationFuture<char> = IterationFuture::detached(IterationHandler::default(), || {});
+/// let items = Recorder::event(&future.items);
+/// future.receive(TaskMessage::Started)?;
+/// future.receive(TaskMessage::Custom('a'))?;
+/// future.receive(TaskMessage::Custom('b'))?;
+/// assert_eq!(items.values(), ['a', 'b']);
+/// # Ok::<(), traits_futures::ProtocolViolation>(())
+/// ```
 pub struct IterationHandler<I, R = (), E = Infallible> {
     /// Every item the task yields, in order (lossless). `items.signal()` is the latest item.
     pub items: Event<I>,
@@ -47,6 +61,29 @@ impl<I: Send + 'static, R: Send + 'static, E: Send + 'static> FutureHandler
 
 /// The future of a background iteration: items through [`items`](TaskFuture::items), and, for a
 /// generator, a final result.
+///
+/// `I` is the item type, `R` a generator's result (`()` for a plain iterator) and `E` a fallible
+/// generator's error type.
+///
+/// ```
+/// use traits_futures::testing::Recorder;
+/// use traits_futures::{submit_iteration, IterationFuture, SubmitError, TraitsExecutor};
+///
+/// fn line_lengths(executor: &TraitsExecutor, text: String) -> Result<IterationFuture<usize>, SubmitError> {
+///     submit_iteration(executor, move || {
+///         let lengths: Vec<usize> = text.lines().map(str::len).collect();
+///         lengths.into_iter()
+///     })
+/// }
+///
+/// let executor = TraitsExecutor::new();
+/// let lengths = line_lengths(&executor, "one\nthree".into())?;
+/// let seen = Recorder::event(lengths.items());
+/// executor.run_until(|| lengths.done().get(), None)?;
+/// assert_eq!(seen.values(), [3, 5]);
+/// # executor.shutdown(None)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub type IterationFuture<I, R = (), E = Infallible> = TaskFuture<IterationHandler<I, R, E>>;
 
 impl<I: Send + 'static, R: Send + 'static, E: Send + 'static>

@@ -26,6 +26,19 @@ pub enum MachineState {
 }
 
 /// What can happen to a future: a message from the task, or the user's cancel.
+///
+/// A [`ProtocolViolation`] names the input that was not allowed:
+///
+/// ```
+/// use traits_futures::{CallFuture, Input, TaskMessage};
+/// let future: CallFuture<i32> = CallFuture::detached(Default::default(), || {});
+/// future.receive(TaskMessage::Started)?;
+/// future.receive(TaskMessage::Returned(1))?;
+/// let late = future.receive(TaskMessage::Returned(2)).unwrap_err(); // nothing after R
+/// assert_eq!(late.input, Input::Returned);
+/// assert_eq!(future.result(), Ok(&1));
+/// # Ok::<(), traits_futures::ProtocolViolation>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Input {
     /// `C`: the user called `cancel()` (or the executor stopped).

@@ -12,6 +12,18 @@ use crate::job_queue::JobQueue;
 use crate::runner::{QueuedTask, Runnable};
 
 /// A unit of work for a pool: run it once on some worker thread.
+///
+/// ```
+/// use std::sync::mpsc;
+/// use traits_futures::{Job, ThreadPool, WorkerPool};
+/// let pool = ThreadPool::new(1);
+/// let (done, finished) = mpsc::channel();
+/// let job: Job = Box::new(move || done.send(2 + 2).unwrap());
+/// pool.execute(job)?;
+/// assert_eq!(finished.recv()?, 4);
+/// pool.shutdown();
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub type Job = Box<dyn FnOnce() + Send + 'static>;
 
 /// The pool refused a job because it has been shut down.

@@ -11,6 +11,21 @@ use crate::future::{FutureHandler, TaskFuture};
 use crate::task::{BackgroundTask, TaskContext};
 
 /// The handler of a progress future: fires [`progress`](Self::progress) with each report.
+///
+/// A future dereferences to its handler, so `future.progress` is this field. Executors make the
+/// handler; build one yourself only to drive a detached future in a test:
+///
+/// ```
+/// use traits_futures::{testing::Recorder, ProgressFuture, ProgressHandler, TaskMessage};
+/// let future: ProgressFuture<u8, ()> = ProgressFuture::detached(ProgressHandler::default(), || {});
+/// let reports = Recorder::event(&future.progress);
+/// future.receive(TaskMessage::Started)?;
+/// future.receive(TaskMessage::Custom(50))?;
+/// future.receive(TaskMessage::Custom(100))?;
+/// future.receive(TaskMessage::Returned(()))?;
+/// assert_eq!(reports.values(), [50, 100]);
+/// # Ok::<(), traits_futures::ProtocolViolation>(())
+/// ```
 pub struct ProgressHandler<P, T, E = TaskCancelled> {
     /// Every progress report, in order (lossless). `progress.signal()` is the latest one.
     pub progress: Event<P>,
@@ -43,7 +58,36 @@ impl<P: Send + 'static, T: Send + 'static, E: Send + 'static> FutureHandler
     }
 }
 
-/// The future of a progress task.
+/// The future of a progress task: reports of type `P` through
+/// [`progress`](TaskFuture::progress), then a result of type `T`.
+///
+/// `E` is the task's error type: [`TaskCancelled`] unless the task can fail in other ways
+/// ([`submit_try_progress`]), so that `reporter.report(p)?` works in the task.
+///
+/// ```
+/// use traits_futures::{submit_progress, ProgressFuture, SubmitError, TraitsExecutor};
+///
+/// /// Sums `n` numbers, reporting (done, total) every 100.
+/// fn slow_sum(executor: &TraitsExecutor, n: u64) -> Result<ProgressFuture<(u64, u64), u64>, SubmitError> {
+///     submit_progress(executor, move |reporter| {
+///         let mut sum = 0;
+///         for i in 0..n {
+///             if i % 100 == 0 {
+///                 reporter.report((i, n))?;
+///             }
+///             sum += i;
+///         }
+///         Ok(sum)
+///     })
+/// }
+///
+/// let executor = TraitsExecutor::new();
+/// let future = slow_sum(&executor, 1000)?;
+/// executor.run_until(|| future.done().get(), None)?;
+/// assert_eq!(future.result(), Ok(&499_500));
+/// # executor.shutdown(None)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub type ProgressFuture<P, T, E = TaskCancelled> = TaskFuture<ProgressHandler<P, T, E>>;
 
 impl<P: Send + 'static, T: Send + 'static, E: Send + 'static> TaskFuture<ProgressHandler<P, T, E>> {
@@ -70,6 +114,30 @@ impl<P: Send + 'static, T: Send + 'static, E: Send + 'static> TaskFuture<Progres
 }
 
 /// Handed to a progress task: reports progress to the main thread.
+///
+/// Once the future is cancelled, [`report`](Self::report) sends nothing and returns
+/// `Err(TaskCancelled)`, so `?` ends the task and the future ends `Cancelled`:
+///
+/// ```
+/// use std::sync::mpsc;
+/// use traits_futures::{submit_progress, testing::Recorder, FutureState, TraitsExecutor};
+///
+/// let executor = TraitsExecutor::new();
+/// let (go, gate) = mpsc::channel::<()>();
+/// let future = submit_progress(&executor, move |reporter| {
+///     gate.recv().unwrap(); // wait until the main thread has cancelled
+///     reporter.report(1)?; // returns Err(TaskCancelled): the task ends here
+///     Ok("never reached")
+/// })?;
+/// let reports = Recorder::event(future.progress());
+/// future.cancel();
+/// go.send(())?;
+/// executor.run_until(|| future.done().get(), None)?;
+/// assert_eq!(future.state().get(), FutureState::Cancelled);
+/// assert!(reports.values().is_empty());
+/// # executor.shutdown(None)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct ProgressReporter<'a, P> {
     context: &'a TaskContext<'a, P>,
 }

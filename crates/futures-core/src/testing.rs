@@ -19,6 +19,17 @@ use crate::property::FutureProperty;
 use crate::state::FutureState;
 
 /// A generous timeout for tests: long enough for a loaded CI machine, short enough to fail.
+///
+/// Give it to every wait in a test, so that a lost message fails the test instead of hanging it:
+///
+/// ```
+/// use traits_futures::{submit_call, testing::TEST_TIMEOUT, TraitsExecutor};
+/// let executor = TraitsExecutor::new();
+/// let future = submit_call(&executor, || 1)?;
+/// executor.run_until(|| future.done().get(), Some(TEST_TIMEOUT))?;
+/// executor.shutdown(Some(TEST_TIMEOUT))?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const TEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Records, in order, the values an observable takes (starting with its current value), or the
@@ -41,6 +52,17 @@ pub struct Recorder<T> {
 
 /// Anything whose value a [`Recorder`] can follow: an [`Observable`], a [`Derived`] property,
 /// or a future's [`FutureProperty`] (by reference or by value).
+///
+/// ```
+/// use traits_futures::{testing::{Recorder, TEST_TIMEOUT}, ExecutorState, TraitsExecutor};
+/// let executor = TraitsExecutor::new();
+/// let states = Recorder::observable(executor.state()); // an Observable
+/// let running = Recorder::observable(executor.running()); // a Derived
+/// executor.shutdown(Some(TEST_TIMEOUT))?;
+/// assert_eq!(states.values(), [ExecutorState::Running, ExecutorState::Stopping, ExecutorState::Stopped]);
+/// assert_eq!(running.values(), [true, false]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait Watchable<T> {
     /// The current value.
     fn current(&self) -> T;

@@ -41,6 +41,25 @@ pub trait Recompute {
 /// A dependent, as its sources hold it: weakly, so that dropping the dependent stops its
 /// recomputation. [`Derived::new`] makes them for its sources; [`DependentHandle::new`] makes one
 /// for a [`Recompute`] of your own.
+///
+/// ```
+/// use std::{cell::Cell, rc::Rc};
+/// use traits_core::{Dependency, DependentHandle, Observable, Recompute};
+///
+/// struct Changes(Cell<u32>);
+/// impl Recompute for Changes {
+///     fn source_changed(&self) { self.0.set(self.0.get() + 1) }
+/// }
+///
+/// let source = Observable::new(0);
+/// let changes = Rc::new(Changes(Cell::new(0)));
+/// let _guard = source.add_dependent(DependentHandle::new(&changes));
+/// source.set(1);
+/// let weak = Rc::downgrade(&changes);
+/// drop(changes); // the source held it weakly: it is gone, and is not called again
+/// source.set(2);
+/// assert!(weak.upgrade().is_none());
+/// ```
 pub struct DependentHandle(pub(crate) Weak<dyn Recompute>);
 
 impl DependentHandle {

@@ -44,6 +44,23 @@ impl ObserverKey {
 /// Type-erased removal, so that one guard type serves every observable: implemented by
 /// whatever embeds an [`ObserverList`](crate::ObserverList) (see its example), which [`ObserverGuard`]s reach
 /// through a `Weak<dyn Unobserve>`.
+///
+/// ```
+/// use std::rc::{Rc, Weak};
+/// use traits_core::{ObserverGuard, ObserverKey, ObserverList, Unobserve};
+///
+/// struct Alarm { observers: ObserverList<()> }
+/// impl Unobserve for Alarm {
+///     fn unobserve(&self, key: ObserverKey) { self.observers.remove(key) }
+/// }
+///
+/// let alarm = Rc::new(Alarm { observers: ObserverList::new() });
+/// let owner = Rc::downgrade(&alarm) as Weak<dyn Unobserve>;
+/// let guard: ObserverGuard = alarm.observers.observe(0, |_| println!("ring"), owner);
+/// assert_eq!(alarm.observers.len(), 1);
+/// drop(guard); // calls `unobserve` with the registration's key
+/// assert_eq!(alarm.observers.len(), 0);
+/// ```
 pub trait Unobserve {
     /// Unregisters the callback with `key` (usually `self.observers.remove(key)`).
     fn unobserve(&self, key: ObserverKey);

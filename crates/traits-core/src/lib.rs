@@ -76,7 +76,7 @@ pub use event::Event;
 pub use guard::{ObserverGuard, ObserverKey, Unobserve};
 pub use observable::Observable;
 pub use observers::ObserverList;
-pub use validated::{ValidatedObservable, Validator};
+pub use validated::ValidatedObservable;
 
 /// Re-exported so that users bind signals without naming a second version of the crate.
 pub use futures_signals;

@@ -11,7 +11,7 @@ use crate::guard::ObserverGuard;
 use crate::observable::Observable;
 
 /// A validator: accepts a candidate value or says why not.
-pub type Validator<T> = Rc<dyn Fn(&T) -> Result<(), ValidationError>>;
+type Validator<T> = Rc<dyn Fn(&T) -> Result<(), ValidationError>>;
 
 /// An [`Observable`] whose every assignment goes through a validator.
 ///
