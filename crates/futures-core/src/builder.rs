@@ -1,10 +1,12 @@
 //! [`ExecutorBuilder`]: how an executor gets its worker pool.
 
+use std::cell::OnceCell;
 use std::sync::Arc;
 
 use crate::error::BuildError;
-use crate::executor::{PoolChoice, TraitsExecutor};
-use crate::pool::WorkerPool;
+use crate::executor::TraitsExecutor;
+use crate::pool::{PoolClosed, ThreadPool, WorkerPool};
+use crate::runner::QueuedTask;
 
 /// Configures a [`TraitsExecutor`]: either an owned pool of `max_workers` threads (the default:
 /// one per available CPU), or a shared pool handed in, never both.
@@ -66,11 +68,57 @@ impl ExecutorBuilder {
             (Some(_), Some(_)) => return Err(BuildError::PoolAndMaxWorkers),
             (None, Some(0)) => return Err(BuildError::ZeroWorkers),
             (Some(pool), None) => PoolChoice::Shared(pool),
-            (None, workers) => PoolChoice::owned(
-                workers
-                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(4, |n| n.get())),
-            ),
+            (None, workers) => PoolChoice::owned(workers.unwrap_or_else(default_workers)),
         };
         Ok(TraitsExecutor::with_pool(choice))
+    }
+}
+
+/// The size of an owned pool when none is given: one worker per available CPU.
+pub(crate) fn default_workers() -> usize {
+    std::thread::available_parallelism().map_or(4, |n| n.get())
+}
+
+/// Where the executor's tasks run.
+pub(crate) enum PoolChoice {
+    /// The executor's own pool, created with the first task and shut down at `Stopped`.
+    Owned {
+        size: usize,
+        pool: OnceCell<Arc<ThreadPool>>,
+    },
+    /// A pool the executor shares and never shuts down.
+    Shared(Arc<dyn WorkerPool>),
+}
+
+impl PoolChoice {
+    pub(crate) fn owned(size: usize) -> Self {
+        PoolChoice::Owned {
+            size,
+            pool: OnceCell::new(),
+        }
+    }
+
+    /// Queues a task: straight onto the queue of a built-in pool (owned or shared), or boxed as
+    /// a job for another pool.
+    pub(crate) fn execute(&self, task: QueuedTask) -> Result<(), PoolClosed> {
+        match self {
+            PoolChoice::Owned { size, pool } => pool
+                .get_or_init(|| Arc::new(ThreadPool::new(*size)))
+                .execute_task(task),
+            PoolChoice::Shared(pool) => match pool.as_thread_pool() {
+                Some(pool) => pool.execute_task(task),
+                None => pool.execute(Box::new(move || task.run())),
+            },
+        }
+    }
+
+    /// Shuts down and joins the executor's own pool, if it has started one; a shared pool is
+    /// left running.
+    pub(crate) fn shutdown_owned(&self) {
+        if let PoolChoice::Owned { pool, .. } = self {
+            if let Some(pool) = pool.get() {
+                pool.shutdown();
+            }
+        }
     }
 }

@@ -9,12 +9,11 @@ use std::time::Duration;
 
 use traits_core::{Dependency, Derived, Observable};
 
-use crate::builder::ExecutorBuilder;
+use crate::builder::{default_workers, ExecutorBuilder, PoolChoice};
 use crate::error::{RunTimeout, ShutdownError, StopError, SubmitError};
 use crate::event_loop::Dispatcher;
 use crate::future::TaskFuture;
 use crate::pipe::PipeShared;
-use crate::pool::{PoolClosed, ThreadPool, WorkerPool};
 use crate::router::{Router, WakeHook};
 use crate::runner::{QueuedTask, TaskCell};
 use crate::state::ExecutorState;
@@ -76,40 +75,6 @@ pub(crate) struct Inner {
     wake_hook: RefCell<Option<WakeHook>>,
 }
 
-/// Where the executor's tasks run.
-pub(crate) enum PoolChoice {
-    /// The executor's own pool, created with the first task and shut down at `Stopped`.
-    Owned {
-        size: usize,
-        pool: OnceCell<Arc<ThreadPool>>,
-    },
-    /// A pool the executor shares and never shuts down.
-    Shared(Arc<dyn WorkerPool>),
-}
-
-impl PoolChoice {
-    pub(crate) fn owned(size: usize) -> Self {
-        PoolChoice::Owned {
-            size,
-            pool: OnceCell::new(),
-        }
-    }
-
-    /// Queues a task: straight onto the queue of a built-in pool (owned or shared), or boxed as
-    /// a job for another pool.
-    fn execute(&self, task: QueuedTask) -> Result<(), PoolClosed> {
-        match self {
-            PoolChoice::Owned { size, pool } => pool
-                .get_or_init(|| Arc::new(ThreadPool::new(*size)))
-                .execute_task(task),
-            PoolChoice::Shared(pool) => match pool.as_thread_pool() {
-                Some(pool) => pool.execute_task(task),
-                None => pool.execute(Box::new(move || task.run())),
-            },
-        }
-    }
-}
-
 /// The executor's one state transition function: `None` if the input does not apply.
 fn transition(state: ExecutorState, input: ExecutorInput) -> Option<ExecutorState> {
     match (state, input) {
@@ -134,9 +99,7 @@ impl TraitsExecutor {
     /// # executor.shutdown(None).unwrap();
     /// ```
     pub fn new() -> Self {
-        TraitsExecutor::with_pool(PoolChoice::owned(
-            std::thread::available_parallelism().map_or(4, |n| n.get()),
-        ))
+        TraitsExecutor::with_pool(PoolChoice::owned(default_workers()))
     }
 
     /// Configures the worker pool; see [`ExecutorBuilder`].
@@ -483,11 +446,7 @@ impl Inner {
         let Some(next) = transition(self.state.get(), ExecutorInput::LastTaskEnded) else {
             return false;
         };
-        if let PoolChoice::Owned { pool, .. } = &self.pool {
-            if let Some(pool) = pool.get() {
-                pool.shutdown();
-            }
-        }
+        self.pool.shutdown_owned();
         self.state.set(next);
         let hook = self.wake_hook.borrow().clone();
         if let Some(hook) = hook {
