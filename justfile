@@ -42,6 +42,11 @@ miri:
 stress:
     cargo test -p traits-futures --release --tests -- --ignored
 
+# The Windows build: clippy for x86_64-pc-windows-gnu, then the unit and integration tests
+# cross-compiled with MinGW and run under Wine (installs the target, MinGW and Wine if missing).
+windows:
+    bash scripts/windows-tests.sh
+
 # Everything CI runs.
 ci:
     bash .ci/run
