@@ -21,6 +21,10 @@ demo:
 gui-smoke:
     GSK_RENDERER=cairo xvfb-run -a cargo run -p examples --features gtk --example gtk_primes -- --self-test target/gtk_primes.png
 
+# The egui example's unattended self-test under Xvfb (the notify integration; needs Mesa).
+gui-smoke-egui:
+    xvfb-run -a cargo run -p examples --features egui --example egui_progress -- --self-test
+
 # The library against its floor (a raw crossbeam queue and channel), in one process run.
 bench:
     cargo bench -p traits-futures --bench compare

@@ -25,34 +25,10 @@ use futures_signals::signal::{always, Mutable, Signal, SignalExt};
 use gtk::prelude::*;
 use gtk::{gio, glib};
 use gtk4 as gtk;
-use traits_futures::{submit_progress, FutureState, ProgressFuture, TaskCancelled, TraitsExecutor};
+use traits_futures::{submit_progress, FutureState, TraitsExecutor};
 
-/// Progress is (chunks done, chunks in all); the result is the number of primes.
-type CountFuture = ProgressFuture<(u64, u64), usize>;
-
-const CHUNKS: u64 = 200;
-
-fn is_prime(n: u64) -> bool {
-    n >= 2
-        && (2..)
-            .take_while(|d| d * d <= n)
-            .all(|d| !n.is_multiple_of(d))
-}
-
-/// The background task: count in chunks, reporting after each; `?` stops it once cancelled.
-fn count_primes(
-    limit: u64,
-    reporter: &traits_futures::ProgressReporter<'_, (u64, u64)>,
-) -> Result<usize, TaskCancelled> {
-    let chunk = limit.div_ceil(CHUNKS).max(1);
-    let mut count = 0;
-    for i in 0..CHUNKS {
-        let range = (i * chunk).min(limit)..((i + 1) * chunk).min(limit);
-        count += range.filter(|&n| is_prime(n)).count();
-        reporter.report((i + 1, CHUNKS))?;
-    }
-    Ok(count)
-}
+mod primes_task;
+use primes_task::{count_primes, CountFuture};
 
 struct Widgets {
     window: gtk::ApplicationWindow,
