@@ -13,6 +13,11 @@ lint:
 doc:
     RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 
+# The optional worker pools' tests (features rayon and tokio).
+test-pools:
+    cargo test -p traits-futures --features rayon,tokio --test worker_pools
+    cargo test -p traits-futures --features rayon,tokio --doc -- _pool
+
 # The quick-start demo.
 demo:
     cargo run --release -p examples --example quick_start

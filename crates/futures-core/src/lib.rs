@@ -39,6 +39,9 @@
 //! * Custom task types: a [`FutureHandler`] (main thread) and a [`BackgroundTask`] (worker),
 //!   joined by a [`TaskSpec`], with typed messages.
 //! * The event loop: [`TraitsExecutor::run_until`] and [`TraitsExecutor::dispatch_pending`].
+//! * Worker pools: the built-in [`ThreadPool`], or any [`WorkerPool`]; with the features
+//!   `rayon` and `tokio`, `RayonPool` (a rayon thread pool) and `TokioBlockingPool` (a tokio
+//!   runtime's blocking threads).
 //! * [`testing`]: helpers for tests.
 //!
 //! # Threads
@@ -49,6 +52,7 @@
 //! `shutdown`); the executor and every other future keep working.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod announcements;
 mod block_deque;
@@ -69,6 +73,8 @@ mod pipe_table;
 mod pool;
 mod progress;
 mod property;
+#[cfg(feature = "rayon")]
+mod rayon_pool;
 mod router;
 mod runner;
 mod state;
@@ -76,6 +82,8 @@ mod state_signal;
 mod sync;
 mod task;
 pub mod testing;
+#[cfg(feature = "tokio")]
+mod tokio_pool;
 
 #[cfg(loom)]
 #[doc(hidden)]
@@ -100,8 +108,14 @@ pub use progress::{
     submit_progress, submit_try_progress, ProgressFuture, ProgressHandler, ProgressReporter,
 };
 pub use property::FutureProperty;
+#[cfg(feature = "rayon")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
+pub use rayon_pool::RayonPool;
 pub use state::{ExecutorState, FutureState};
 pub use task::{BackgroundTask, TaskContext, TaskSpec};
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub use tokio_pool::TokioBlockingPool;
 
 pub use traits_core;
 
