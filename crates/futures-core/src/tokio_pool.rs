@@ -9,7 +9,9 @@ use crate::pool::{Job, PoolClosed, WorkerPool};
 /// Runs tasks on a tokio runtime's blocking pool (`spawn_blocking`).
 ///
 /// For an application that already runs a tokio runtime (for networking, say), so that
-/// background tasks use its blocking threads, which tokio starts and retires as the load asks.
+/// background tasks use its blocking threads, which tokio starts and retires as the load asks
+/// (up to the runtime's `max_blocking_threads`, 512 unless the runtime's builder says fewer:
+/// a burst of tasks can start that many threads).
 /// The executor never shuts the runtime down. A task submitted once the runtime is shutting
 /// down, or still queued when it shuts down, is dropped without running: its future ends
 /// [`Failed`](crate::FutureState::Failed) with [`TaskError::Dropped`](crate::TaskError::Dropped)
