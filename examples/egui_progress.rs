@@ -5,7 +5,7 @@
 //! enabled as the future's `cancellable` and the executor's state allow.
 //!
 //! egui redraws only when asked: nothing here polls on a timer, so every frame after the first
-//! is one that a worker's message (or a click) asked for.
+//! is one that a worker's message (or the user's input) asked for.
 //!
 //! ```sh
 //! cargo run -p examples --features egui --example egui_progress
@@ -53,7 +53,7 @@ struct PrimesApp {
     shown: Shown,
     /// The unattended run, if one was asked for.
     script: Option<Script>,
-    /// Frames drawn so far: each one asked for by a worker's message or a click.
+    /// Frames drawn so far: each one asked for by a worker's message, the user's input or the self-test.
     frames: u64,
 }
 
