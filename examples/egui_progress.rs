@@ -53,7 +53,8 @@ struct PrimesApp {
     shown: Shown,
     /// The unattended run, if one was asked for.
     script: Option<Script>,
-    /// Frames drawn so far: each one asked for by a worker's message, the user's input or the self-test.
+    /// Frames drawn so far: each one asked for by a worker's message, the user's input or the
+    /// self-test.
     frames: u64,
 }
 
