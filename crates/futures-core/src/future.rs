@@ -89,7 +89,7 @@ enum Driver<H: FutureHandler> {
 /// let future = submit_iteration(&executor, || 1..=3)?;
 /// let for_the_label = future.clone(); // the same future: clones share state and observers
 /// let _label = future.state().observe(|_, new| println!("state: {new}"));
-/// let _sum = future.items().observe(|n| println!("item: {n}")); // the handler's event
+/// let _items = future.items().observe(|n| println!("item: {n}")); // the handler's event
 /// executor.run_until(|| for_the_label.done().get(), None)?;
 /// assert_eq!(future.state().get(), FutureState::Completed);
 /// # executor.shutdown(None)?;
