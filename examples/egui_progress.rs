@@ -23,10 +23,10 @@ use std::time::Duration;
 
 use eframe::egui;
 use traits_futures::traits_core::ObserverGuard;
-use traits_futures::{submit_progress, FutureState, TraitsExecutor};
+use traits_futures::{submit_progress, TraitsExecutor};
 
 mod primes_task;
-use primes_task::{count_primes, CountFuture};
+use primes_task::{count_primes, result_text, CountFuture};
 
 /// The count on screen, and what an observer of its reports keeps for the frames to draw
 /// (events store no value: a frame reads the cell the observer fills).
@@ -116,17 +116,9 @@ impl PrimesApp {
                 Some(future) => format!("State: {}", future.state().get()),
                 None => "State: idle".to_string(),
             },
-            result: match future {
-                Some(future) => match future.state().get() {
-                    FutureState::Completed => {
-                        format!("{} primes found", future.result().copied().unwrap_or(0))
-                    }
-                    FutureState::Failed => format!("Failed: {}", future.error().unwrap()),
-                    FutureState::Cancelled => "Cancelled: no result".to_string(),
-                    _ => String::new(),
-                },
-                None => String::new(),
-            },
+            result: future.map_or_else(String::new, |future| {
+                result_text(future, future.state().get())
+            }),
             fraction: self
                 .count
                 .as_ref()

@@ -28,7 +28,7 @@ use gtk4 as gtk;
 use traits_futures::{submit_progress, FutureState, TraitsExecutor};
 
 mod primes_task;
-use primes_task::{count_primes, CountFuture};
+use primes_task::{count_primes, result_text, CountFuture};
 
 struct Widgets {
     window: gtk::ApplicationWindow,
@@ -178,14 +178,9 @@ impl PrimesApp {
 
         let result = self.follow(String::new(), |f| {
             let future = f.clone();
-            f.state().signal().map(move |state| match state {
-                FutureState::Completed => {
-                    format!("{} primes found", future.result().copied().unwrap_or(0))
-                }
-                FutureState::Failed => format!("Failed: {}", future.error().unwrap()),
-                FutureState::Cancelled => "Cancelled: no result".to_string(),
-                _ => String::new(),
-            })
+            f.state()
+                .signal()
+                .map(move |state| result_text(&future, state))
         });
         bind(result, {
             let label = w.result.clone();
