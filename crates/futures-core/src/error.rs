@@ -1,12 +1,10 @@
 //! Error types.
 
-use std::fmt;
 use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::machine::Input;
-use crate::state::{ExecutorState, FutureState};
+use crate::state::{ExecutorState, FutureState, Input};
 
 /// Returned by progress reporting and by [`TaskContext::send`](crate::TaskContext::send) once
 /// the task has been cancelled, so that `?` ends the task. The future then ends `Cancelled`,
@@ -217,10 +215,4 @@ pub enum BuildError {
     /// An owned pool needs at least one worker.
     #[error("max_workers must be at least 1")]
     ZeroWorkers,
-}
-
-impl fmt::Display for Input {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
-    }
 }

@@ -54,68 +54,53 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod announcements;
-mod block_deque;
-mod builder;
-mod call;
-mod error;
-mod event_loop;
+// The layers, top to bottom; a module imports only from its own layer and those below it
+// (ARCHITECTURE.md, "Layers"; `tests/layers.rs` checks it).
 mod executor;
 mod future;
-mod iteration;
-mod job_queue;
-mod machine;
-mod message;
-mod overflow_ring;
-mod pipe;
-mod pipe_shared;
-mod pipe_table;
 mod pool;
-mod progress;
-mod property;
-#[cfg(feature = "rayon")]
-mod rayon_pool;
-mod router;
-mod runner;
+mod routing;
+mod tasks;
+// The base: the vocabulary every layer shares.
+mod block_deque;
+mod error;
 mod state;
-mod state_signal;
 mod sync;
-mod task;
+
 pub mod testing;
-#[cfg(feature = "tokio")]
-mod tokio_pool;
 
 #[cfg(loom)]
 #[doc(hidden)]
 pub mod loom_api;
 
-pub use builder::ExecutorBuilder;
-pub use call::{submit_call, submit_try_call, CallFuture, CallHandler};
 pub use error::{
     BuildError, NotAvailable, ProtocolViolation, RunTimeout, ShutdownError, StopError, SubmitError,
     TaskCancelled, TaskError,
 };
-pub use event_loop::Dispatcher;
-pub use executor::TraitsExecutor;
-pub use future::{FutureHandler, TaskFuture};
-pub use iteration::{
-    submit_generator, submit_iteration, submit_try_generator, IterationFuture, IterationHandler,
-};
-pub use machine::Input;
-pub use message::TaskMessage;
-pub use pool::{Job, PoolClosed, ThreadPool, WorkerPool};
-pub use progress::{
-    submit_progress, submit_try_progress, ProgressFuture, ProgressHandler, ProgressReporter,
-};
-pub use property::FutureProperty;
+pub use executor::builder::ExecutorBuilder;
+pub use executor::event_loop::Dispatcher;
+pub use executor::traits_executor::TraitsExecutor;
+pub use future::property::FutureProperty;
+pub use future::spec::TaskSpec;
+pub use future::task_future::{FutureHandler, TaskFuture};
 #[cfg(feature = "rayon")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
-pub use rayon_pool::RayonPool;
-pub use state::{ExecutorState, FutureState};
-pub use task::{BackgroundTask, TaskContext, TaskSpec};
+pub use pool::rayon_pool::RayonPool;
+pub use pool::thread_pool::ThreadPool;
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
-pub use tokio_pool::TokioBlockingPool;
+pub use pool::tokio_pool::TokioBlockingPool;
+pub use pool::worker_pool::{Job, PoolClosed, WorkerPool};
+pub use routing::background_task::{BackgroundTask, TaskContext};
+pub use routing::message::TaskMessage;
+pub use state::{ExecutorState, FutureState, Input};
+pub use tasks::call::{submit_call, submit_try_call, CallFuture, CallHandler};
+pub use tasks::iteration::{
+    submit_generator, submit_iteration, submit_try_generator, IterationFuture, IterationHandler,
+};
+pub use tasks::progress::{
+    submit_progress, submit_try_progress, ProgressFuture, ProgressHandler, ProgressReporter,
+};
 
 pub use traits_core;
 

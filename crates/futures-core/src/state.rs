@@ -1,4 +1,4 @@
-//! The public states of futures and executors.
+//! The public states of futures and executors, and the inputs of a future's state machine.
 
 use std::fmt;
 
@@ -88,6 +88,42 @@ pub enum ExecutorState {
 }
 
 impl fmt::Display for ExecutorState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// What can happen to a future: a message from the task, or the user's cancel.
+///
+/// A [`ProtocolViolation`](crate::ProtocolViolation) names the input that was not allowed:
+///
+/// ```
+/// use traits_futures::{CallFuture, Input, TaskMessage};
+/// let future: CallFuture<i32> = CallFuture::detached(Default::default(), || {});
+/// future.receive(TaskMessage::Started)?;
+/// future.receive(TaskMessage::Returned(1))?;
+/// let late = future.receive(TaskMessage::Returned(2)).unwrap_err(); // nothing after R
+/// assert_eq!(late.input, Input::Returned);
+/// assert_eq!(future.result(), Ok(&1));
+/// # Ok::<(), traits_futures::ProtocolViolation>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Input {
+    /// `C`: the user called `cancel()` (or the executor stopped).
+    Cancel,
+    /// `S`: the task started.
+    Started,
+    /// `M`: a custom message (an item, a progress report, …).
+    Custom,
+    /// `R`: the task returned.
+    Returned,
+    /// `X`: the task failed.
+    Failed,
+    /// `A`: the task was abandoned: cancelled before it started.
+    Abandoned,
+}
+
+impl fmt::Display for Input {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self, f)
     }

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use traits_core::{Derived, Event, Observable, ObserverGuard};
 
-use crate::property::FutureProperty;
+use crate::future::property::FutureProperty;
 use crate::state::FutureState;
 
 /// A generous timeout for tests: long enough for a loaded CI machine, short enough to fail.

@@ -14,8 +14,8 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use crate::error::RunTimeout;
-use crate::executor::Inner;
-use crate::router::Step;
+use crate::executor::traits_executor::Inner;
+use crate::routing::router::Step;
 
 impl Inner {
     /// Dispatches up to `budget` pending messages without blocking; returns how many.

@@ -17,8 +17,8 @@ use traits_core::{
     Dependency, DependentHandle, Derived, ObserverGuard, ObserverKey, ObserverList, Unobserve,
 };
 
+use crate::future::state_signal::StateSignal;
 use crate::state::FutureState;
-use crate::state_signal::StateSignal;
 
 /// A change of a future's state: old, then new.
 pub(crate) type Change = (FutureState, FutureState);

@@ -4,7 +4,7 @@
 //! [`ProtocolViolation`]. The future applies the result; nothing else decides a transition.
 
 use crate::error::ProtocolViolation;
-use crate::state::FutureState;
+use crate::state::{FutureState, Input};
 
 /// Internal states: the public ones, with `Cancelling` split by whether the task has started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -23,36 +23,6 @@ pub enum MachineState {
     Failed,
     /// Final: cancelled.
     Cancelled,
-}
-
-/// What can happen to a future: a message from the task, or the user's cancel.
-///
-/// A [`ProtocolViolation`] names the input that was not allowed:
-///
-/// ```
-/// use traits_futures::{CallFuture, Input, TaskMessage};
-/// let future: CallFuture<i32> = CallFuture::detached(Default::default(), || {});
-/// future.receive(TaskMessage::Started)?;
-/// future.receive(TaskMessage::Returned(1))?;
-/// let late = future.receive(TaskMessage::Returned(2)).unwrap_err(); // nothing after R
-/// assert_eq!(late.input, Input::Returned);
-/// assert_eq!(future.result(), Ok(&1));
-/// # Ok::<(), traits_futures::ProtocolViolation>(())
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Input {
-    /// `C`: the user called `cancel()` (or the executor stopped).
-    Cancel,
-    /// `S`: the task started.
-    Started,
-    /// `M`: a custom message (an item, a progress report, …).
-    Custom,
-    /// `R`: the task returned.
-    Returned,
-    /// `X`: the task failed.
-    Failed,
-    /// `A`: the task was abandoned: cancelled before it started.
-    Abandoned,
 }
 
 /// What the future must do with a message's payload after a transition.

@@ -9,15 +9,16 @@ use std::time::Duration;
 
 use traits_core::{Dependency, Derived, Observable};
 
-use crate::builder::{default_workers, ExecutorBuilder, PoolChoice};
 use crate::error::{RunTimeout, ShutdownError, StopError, SubmitError};
-use crate::event_loop::Dispatcher;
-use crate::future::TaskFuture;
-use crate::pipe::PipeShared;
-use crate::router::{Router, WakeHook};
-use crate::runner::{QueuedTask, TaskCell};
+use crate::executor::builder::{default_workers, ExecutorBuilder, PoolChoice};
+use crate::executor::event_loop::Dispatcher;
+use crate::future::spec::TaskSpec;
+use crate::future::task_future::TaskFuture;
+use crate::pool::queued_task::QueuedTask;
+use crate::routing::pipe::PipeShared;
+use crate::routing::router::{Router, WakeHook};
+use crate::routing::runner::TaskCell;
 use crate::state::ExecutorState;
-use crate::task::TaskSpec;
 
 /// Runs tasks on background workers and hands back futures that change only on this thread.
 ///

@@ -16,7 +16,7 @@ use std::task::{Context, Poll, Waker};
 use futures_signals::signal::Signal;
 use traits_core::ObserverGuard;
 
-use crate::property::StatusOwner;
+use crate::future::property::StatusOwner;
 use crate::state::FutureState;
 
 /// The rank of taps in the status list: after the observers of every property (ranks 0 to 2).
@@ -126,11 +126,14 @@ mod tests {
     use futures::task::LocalSpawnExt;
     use futures_signals::signal::SignalExt;
 
-    use crate::{CallFuture, FutureState, TaskMessage};
+    use crate::future::task_future::TaskFuture;
+    use crate::future::test_handler::Plain;
+    use crate::routing::message::TaskMessage;
+    use crate::state::FutureState;
 
     #[test]
     fn a_signal_yields_the_current_state_then_the_latest_and_ends_with_its_future() {
-        let future: CallFuture<u8> = CallFuture::detached(Default::default(), || {});
+        let future: TaskFuture<Plain> = TaskFuture::detached(Plain::default(), || {});
         let seen = Rc::new(RefCell::new(Vec::new()));
         let ended = Rc::new(RefCell::new(false));
         let mut pool = LocalPool::new();
@@ -168,7 +171,7 @@ mod tests {
 
     #[test]
     fn a_dropped_signal_unregisters_its_tap() {
-        let future: CallFuture<u8> = CallFuture::detached(Default::default(), || {});
+        let future: TaskFuture<Plain> = TaskFuture::detached(Plain::default(), || {});
         let signals: Vec<_> = (0..3).map(|_| future.done().signal()).collect();
         assert_eq!(future.inner_status_len(), 3, "one tap per signal");
         drop(signals);

@@ -42,7 +42,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_utils::{Backoff, CachePadded};
 
-use crate::overflow_ring::OverflowRing;
+use crate::pool::overflow_ring::OverflowRing;
 
 /// Jobs the ring holds before pushes overflow.
 const RING_CAPACITY: usize = 1024;

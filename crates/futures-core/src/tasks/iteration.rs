@@ -8,9 +8,9 @@ use std::marker::PhantomData;
 use traits_core::Event;
 
 use crate::error::{SubmitError, TaskCancelled};
-use crate::executor::TraitsExecutor;
-use crate::future::{FutureHandler, TaskFuture};
-use crate::task::{BackgroundTask, TaskContext};
+use crate::executor::traits_executor::TraitsExecutor;
+use crate::future::task_future::{FutureHandler, TaskFuture};
+use crate::routing::background_task::{BackgroundTask, TaskContext};
 
 /// The handler of an iteration future: fires [`items`](Self::items) once per item, in order.
 ///

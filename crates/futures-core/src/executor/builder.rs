@@ -4,9 +4,10 @@ use std::cell::OnceCell;
 use std::sync::Arc;
 
 use crate::error::BuildError;
-use crate::executor::TraitsExecutor;
-use crate::pool::{PoolClosed, ThreadPool, WorkerPool};
-use crate::runner::QueuedTask;
+use crate::executor::traits_executor::TraitsExecutor;
+use crate::pool::queued_task::QueuedTask;
+use crate::pool::thread_pool::ThreadPool;
+use crate::pool::worker_pool::{PoolClosed, WorkerPool};
 
 /// Configures a [`TraitsExecutor`]: either an owned pool of `max_workers` threads (the default:
 /// one per available CPU), or a shared pool handed in, never both.

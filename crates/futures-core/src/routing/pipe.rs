@@ -12,10 +12,11 @@ use std::collections::VecDeque;
 use std::mem;
 use std::rc::Rc;
 
-use crate::future::{FutureHandler, Inner as FutureInner};
-use crate::message::TaskMessage;
-pub(crate) use crate::pipe_shared::{Head, PipeOwner, PipeShared};
-use crate::pipe_table::{Keyed, PipeKey};
+use crate::routing::message::TaskMessage;
+pub(crate) use crate::routing::pipe_shared::{Head, PipeOwner, PipeShared};
+use crate::routing::pipe_table::{Keyed, PipeKey};
+#[cfg(loom)]
+use crate::state::Input;
 use crate::sync::Arc;
 
 /// What the main side knows of the batch it is dispatching besides its custom messages:
@@ -53,7 +54,7 @@ pub(crate) trait PipeTarget {
     /// The inputs of the messages taken or queued and not yet dispatched, in order (for the
     /// model checker's assertions).
     #[cfg(loom)]
-    fn queued_inputs(&self) -> Vec<crate::machine::Input>;
+    fn queued_inputs(&self) -> Vec<Input>;
 }
 
 /// The router's table checks a key against its pipe's own.
@@ -64,31 +65,17 @@ impl Keyed for Rc<dyn PipeTarget> {
 }
 
 /// The main thread's end of a pipe, kept inside the future it feeds.
-pub(crate) struct PipeEndpoint<H: FutureHandler> {
-    owner: Arc<OwnerFor<H>>,
+pub(crate) struct PipeEndpoint<M, T, E> {
+    owner: Arc<dyn PipeOwner<M, T, E>>,
     /// The custom messages of the batch being dispatched. Cells, not a `RefCell`: dispatch is
     /// re-entrant (an observer may run the event loop), and no borrow is held while a message
     /// is delivered.
     #[allow(clippy::box_collection)]
-    customs: Cell<Option<Box<VecDeque<H::Message>>>>,
+    customs: Cell<Option<Box<VecDeque<M>>>>,
 }
 
-/// The message type on a pipe to a future with handler `H`.
-pub(crate) type Envelope<H> = TaskMessage<
-    <H as FutureHandler>::Message,
-    <H as FutureHandler>::Output,
-    <H as FutureHandler>::Error,
->;
-
-/// The owner of the shared state of a pipe to a future with handler `H`.
-pub(crate) type OwnerFor<H> = dyn PipeOwner<
-    <H as FutureHandler>::Message,
-    <H as FutureHandler>::Output,
-    <H as FutureHandler>::Error,
->;
-
-impl<H: FutureHandler> PipeEndpoint<H> {
-    pub(crate) fn new(owner: Arc<OwnerFor<H>>) -> Self {
+impl<M, T, E> PipeEndpoint<M, T, E> {
+    pub(crate) fn new(owner: Arc<dyn PipeOwner<M, T, E>>) -> Self {
         PipeEndpoint {
             owner,
             customs: Cell::new(None),
@@ -96,12 +83,12 @@ impl<H: FutureHandler> PipeEndpoint<H> {
     }
 
     /// The shared state.
-    pub(crate) fn shared(&self) -> &OwnerFor<H> {
+    pub(crate) fn shared(&self) -> &dyn PipeOwner<M, T, E> {
         &*self.owner
     }
 
     /// The endpoint with the batch marks its future keeps for it.
-    pub(crate) fn with_marks<'a>(&'a self, marks: &'a Cell<BatchMarks>) -> Endpoint<'a, H> {
+    pub(crate) fn with_marks<'a>(&'a self, marks: &'a Cell<BatchMarks>) -> Endpoint<'a, M, T, E> {
         Endpoint {
             endpoint: self,
             marks,
@@ -110,20 +97,20 @@ impl<H: FutureHandler> PipeEndpoint<H> {
 }
 
 /// A pipe's main-thread end as its future lends it: the endpoint, and the batch's marks.
-pub(crate) struct Endpoint<'a, H: FutureHandler> {
-    endpoint: &'a PipeEndpoint<H>,
+pub(crate) struct Endpoint<'a, M, T, E> {
+    endpoint: &'a PipeEndpoint<M, T, E>,
     marks: &'a Cell<BatchMarks>,
 }
 
-impl<H: FutureHandler> Endpoint<'_, H> {
+impl<M, T, E> Endpoint<'_, M, T, E> {
     /// The shared state.
-    pub(crate) fn shared(&self) -> &OwnerFor<H> {
+    pub(crate) fn shared(&self) -> &dyn PipeOwner<M, T, E> {
         self.endpoint.shared()
     }
 
     /// The next message of the local batch in protocol order; the final one is taken from the
     /// shared slot.
-    fn pop(&self) -> Option<Envelope<H>> {
+    fn pop(&self) -> Option<TaskMessage<M, T, E>> {
         let mut marks = self.marks.get();
         if let Some(head) = marks.head.take() {
             self.marks.set(marks);
@@ -158,12 +145,12 @@ impl<H: FutureHandler> Endpoint<'_, H> {
     }
 
     /// Messages taken from the shared batch and not yet delivered.
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         let marks = self.marks.get();
         usize::from(marks.head.is_some()) + self.customs_len() + usize::from(marks.tail_ready)
     }
 
-    fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
@@ -193,7 +180,7 @@ impl<H: FutureHandler> Endpoint<'_, H> {
 
     /// The next message from the local batch, refilled from the shared batch when it runs
     /// out, unless `refilled` says that was done already (then it is set).
-    fn next(&self, refilled: &mut bool) -> Option<Envelope<H>> {
+    pub(crate) fn next(&self, refilled: &mut bool) -> Option<TaskMessage<M, T, E>> {
         let message = self.pop();
         if message.is_some() || *refilled {
             return message;
@@ -202,178 +189,48 @@ impl<H: FutureHandler> Endpoint<'_, H> {
         self.refill();
         self.pop()
     }
-}
 
-/// Futures made by an executor are the router's pipe targets.
-impl<H: FutureHandler> PipeTarget for FutureInner<H> {
-    fn key(&self) -> PipeKey {
-        self.endpoint()
-            .map_or(PipeKey::null(), |endpoint| endpoint.shared().key())
-    }
-
-    fn dispatch(
-        &self,
-        mut budget: usize,
-        stop: &mut dyn FnMut() -> bool,
-        retire: &dyn Fn(),
-    ) -> usize {
-        let Some(endpoint) = self.endpoint() else {
-            return 0;
-        };
-        let mut delivered = 0;
-        let mut refilled = false;
-        while budget > 0 {
-            let Some(message) = endpoint.next(&mut refilled) else {
-                break;
-            };
-            if let Err(violation) = self.receive_then(message, retire) {
-                log::error!("traits-futures: {violation}; message ignored");
-            }
-            delivered += 1;
-            budget -= 1;
-            // `stop` sees every message, including the last one of a finished future.
-            if stop() || self.is_done() {
-                break;
-            }
-        }
-        delivered
-    }
-
-    fn has_buffered(&self) -> bool {
-        self.endpoint().is_some_and(|endpoint| !endpoint.is_empty())
-    }
-
-    fn is_finished(&self) -> bool {
-        self.is_done()
-    }
-
-    fn cancel(&self) {
-        FutureInner::cancel(self);
-    }
-
-    fn close(&self, after_final_message: bool) {
-        let Some(endpoint) = self.endpoint() else {
-            return;
-        };
+    /// The future is done and its pipe leaves the router: discards the local batch and, unless
+    /// the future finished on this pipe's final message (the worker side then accepts nothing
+    /// more), closes the shared state. Returns how many undelivered messages were discarded.
+    pub(crate) fn close(&self, after_final_message: bool) -> usize {
         // The common case needs no lock: the worker side's phase is already `Ended`, and the
         // final message was the last one buffered. A future finished otherwise (fed directly
         // with `receive`) must close its pipe; a final message still in the shared slot is
         // dropped here, on the main thread, like every message discarded after the end.
-        let buffered = endpoint.len();
-        let tail = if !after_final_message || endpoint.marks.get().tail_ready {
-            endpoint.shared().close()
+        let buffered = self.len();
+        let tail = if !after_final_message || self.marks.get().tail_ready {
+            self.shared().close()
         } else {
             None
         };
-        if buffered > 0 {
-            log::warn!("traits-futures: {buffered} message(s) after the final one discarded");
-        }
-        endpoint.marks.set(BatchMarks::default());
-        drop(endpoint.endpoint.customs.take());
+        self.marks.set(BatchMarks::default());
+        drop(self.endpoint.customs.take());
         drop(tail);
+        buffered
     }
 
+    /// The inputs of the messages taken or queued and not yet dispatched, in order (for the
+    /// model checker's assertions).
     #[cfg(loom)]
-    fn queued_inputs(&self) -> Vec<crate::machine::Input> {
-        let Some(endpoint) = self.endpoint() else {
-            return Vec::new();
-        };
-        let (queued_head, queued_customs, tail) = endpoint.shared().queued();
+    pub(crate) fn queued_inputs(&self) -> Vec<Input> {
+        let (queued_head, queued_customs, tail) = self.shared().queued();
         // A final message the marks note is still in the shared slot: count it once, as the
         // local batch's.
-        let marks = endpoint.marks.get();
+        let marks = self.marks.get();
         let tail_ready = marks.tail_ready;
         let mut inputs = Vec::new();
         for (head, customs, tail) in [
-            (
-                marks.head,
-                endpoint.customs_len(),
-                tail.filter(|_| tail_ready),
-            ),
+            (marks.head, self.customs_len(), tail.filter(|_| tail_ready)),
             (queued_head, queued_customs, tail.filter(|_| !tail_ready)),
         ] {
             inputs.extend(head.map(|head| match head {
-                Head::Started => crate::machine::Input::Started,
-                Head::Abandoned => crate::machine::Input::Abandoned,
+                Head::Started => Input::Started,
+                Head::Abandoned => Input::Abandoned,
             }));
-            inputs.extend(std::iter::repeat_n(crate::machine::Input::Custom, customs));
-            inputs.extend(tail.map(|ok| {
-                if ok {
-                    crate::machine::Input::Returned
-                } else {
-                    crate::machine::Input::Failed
-                }
-            }));
+            inputs.extend(std::iter::repeat_n(Input::Custom, customs));
+            inputs.extend(tail.map(|ok| if ok { Input::Returned } else { Input::Failed }));
         }
         inputs
-    }
-}
-
-#[cfg(all(test, not(loom)))]
-mod tests {
-    use std::sync::Arc;
-
-    use super::*;
-    use crate::call::{CallFuture, CallHandler};
-    use crate::router::{Router, Step};
-    use crate::state::FutureState;
-
-    type CallPipe = PipeShared<std::convert::Infallible, u8, std::convert::Infallible>;
-
-    /// A call future fed by a pipe that the test writes to.
-    fn call_future(router: &Router) -> (CallFuture<u8>, Arc<CallPipe>) {
-        let mut made = None;
-        router.insert(|key| {
-            let shared = Arc::new(PipeShared::new(key, Arc::clone(router.shared())));
-            let future = crate::TaskFuture::with_pipe(CallHandler::default(), shared.clone());
-            let target = future.pipe_target();
-            made = Some((future, shared));
-            target
-        });
-        made.expect("insert calls its closure")
-    }
-
-    /// Dispatches everything pending; returns how many messages were delivered.
-    fn drain(router: &Router) -> usize {
-        let mut delivered = 0;
-        while let Step::Delivered { count, .. } = router.dispatch(usize::MAX, &mut || false) {
-            delivered += count;
-        }
-        delivered
-    }
-
-    #[test]
-    fn f91_messages_sent_after_the_pipe_closed_are_discarded() {
-        let router = Router::new(None);
-        let (future, sender) = call_future(&router);
-
-        sender.send(TaskMessage::Started);
-        sender.send(TaskMessage::Returned(1));
-        assert_eq!(drain(&router), 2);
-        assert_eq!(future.state().get(), FutureState::Completed);
-        assert_eq!(router.live(), 0, "the pipe is closed and removed");
-
-        // A late message (a buggy task type) is neither queued nor announced nor delivered.
-        sender.send(TaskMessage::Returned(2));
-        assert!(!sender.has_tail());
-        assert_eq!(drain(&router), 0);
-        assert_eq!(future.result(), Ok(&1));
-        assert_eq!(future.state().get(), FutureState::Completed);
-    }
-
-    #[test]
-    fn f91_messages_already_buffered_behind_the_final_one_are_discarded() {
-        let router = Router::new(None);
-        let (future, sender) = call_future(&router);
-
-        // All in one batch: the messages after the final one never reach the future.
-        sender.send(TaskMessage::Started);
-        sender.send(TaskMessage::Returned(1));
-        sender.send(TaskMessage::Returned(2));
-        sender.send(TaskMessage::Started);
-        assert_eq!(drain(&router), 2);
-        assert_eq!(future.result(), Ok(&1));
-        assert!(!future.pipe_target().has_buffered());
-        assert_eq!(future.state().get(), FutureState::Completed);
     }
 }

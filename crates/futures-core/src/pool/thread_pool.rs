@@ -1,4 +1,4 @@
-//! Worker pools: [`WorkerPool`], the seam any pool fits behind, and [`ThreadPool`], the built-in one.
+//! [`ThreadPool`]: the built-in worker pool, named threads on one [`JobQueue`].
 
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
@@ -6,69 +6,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 
-use thiserror::Error;
-
-use crate::job_queue::JobQueue;
-use crate::runner::{QueuedTask, Runnable};
-
-/// A unit of work for a pool: run it once on some worker thread.
-///
-/// ```
-/// use std::sync::mpsc;
-/// use traits_futures::{Job, ThreadPool, WorkerPool};
-/// let pool = ThreadPool::new(1);
-/// let (done, finished) = mpsc::channel();
-/// let job: Job = Box::new(move || done.send(2 + 2).unwrap());
-/// pool.execute(job)?;
-/// assert_eq!(finished.recv()?, 4);
-/// pool.shutdown();
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub type Job = Box<dyn FnOnce() + Send + 'static>;
-
-/// The pool refused a job because it has been shut down.
-///
-/// ```
-/// use traits_futures::{PoolClosed, ThreadPool, WorkerPool};
-/// let pool = ThreadPool::new(1);
-/// pool.shutdown();
-/// assert_eq!(pool.execute(Box::new(|| {})), Err(PoolClosed));
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
-#[error("the worker pool has been shut down")]
-pub struct PoolClosed;
-
-/// Anything that can run jobs on background threads.
-///
-/// Executors own a [`ThreadPool`] by default; hand one in with
-/// [`ExecutorBuilder::worker_pool`](crate::ExecutorBuilder::worker_pool) to share it between
-/// executors (the executor then never shuts it down). Implement this trait to run tasks on
-/// another pool (rayon, tokio's blocking pool, …). A pool that drops a job without running it
-/// makes that task's future `Failed` with [`TaskError::Dropped`](crate::TaskError::Dropped).
-///
-/// ```
-/// use traits_futures::{Job, PoolClosed, WorkerPool};
-///
-/// /// A pool that starts a new thread per job.
-/// struct ThreadPerJob;
-/// impl WorkerPool for ThreadPerJob {
-///     fn execute(&self, job: Job) -> Result<(), PoolClosed> {
-///         std::thread::spawn(job);
-///         Ok(())
-///     }
-/// }
-/// ```
-pub trait WorkerPool: Send + Sync {
-    /// Runs `job` on a worker thread, or refuses it if the pool is shut down.
-    fn execute(&self, job: Job) -> Result<(), PoolClosed>;
-
-    /// The built-in pool behind this one, if it is one: an executor then queues its tasks
-    /// directly, without boxing each as a [`Job`]. Other pools keep the default.
-    #[doc(hidden)]
-    fn as_thread_pool(&self) -> Option<&ThreadPool> {
-        None
-    }
-}
+use crate::pool::job_queue::JobQueue;
+use crate::pool::queued_task::{QueuedTask, Runnable};
+use crate::pool::worker_pool::{Job, PoolClosed, WorkerPool};
 
 /// A fixed-size pool of named worker threads fed by one job queue.
 ///
@@ -224,16 +164,6 @@ impl WorkerPool for ThreadPool {
     }
 }
 
-impl<P: WorkerPool + ?Sized> WorkerPool for Arc<P> {
-    fn execute(&self, job: Job) -> Result<(), PoolClosed> {
-        (**self).execute(job)
-    }
-
-    fn as_thread_pool(&self) -> Option<&ThreadPool> {
-        (**self).as_thread_pool()
-    }
-}
-
 impl Drop for ThreadPool {
     /// Closes the job queue without joining: idle threads exit at once, busy ones after their
     /// current job. Call [`shutdown`](ThreadPool::shutdown) first to wait for them.
@@ -258,7 +188,7 @@ mod tests {
     use std::time::Duration;
 
     use super::{ThreadPool, WorkerPool};
-    use crate::runner::QueuedTask;
+    use crate::pool::queued_task::QueuedTask;
 
     #[test]
     fn the_queue_holds_two_words_per_job_or_task() {

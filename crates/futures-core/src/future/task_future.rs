@@ -10,11 +10,13 @@ use std::sync::Arc;
 use traits_core::{ObserverKey, Unobserve};
 
 use crate::error::{NotAvailable, ProtocolViolation, TaskError};
-use crate::machine::{self, Effect, Input, MachineState};
-use crate::message::TaskMessage;
-use crate::pipe::{BatchMarks, Endpoint, Envelope, OwnerFor, PipeEndpoint, PipeTarget};
-use crate::property::{FutureProperty, Status, StatusOwner};
+use crate::future::machine::{self, Effect, MachineState};
+use crate::future::property::{FutureProperty, Status, StatusOwner};
+use crate::routing::message::TaskMessage;
+use crate::routing::pipe::{BatchMarks, Endpoint, PipeEndpoint, PipeTarget};
+use crate::routing::pipe_shared::PipeOwner;
 use crate::state::FutureState;
+use crate::state::Input;
 
 /// The main-thread half of a task type: how its future reacts to the task's custom messages.
 ///
@@ -60,7 +62,7 @@ pub trait FutureHandler: 'static {
 /// What feeds a future and hears its cancel: the pipe from an executor's task (whose flag tells
 /// the task), or nothing but a user's cancel callback (detached futures, fed by `receive`).
 enum Driver<H: FutureHandler> {
-    Pipe(PipeEndpoint<H>),
+    Pipe(PipeEndpoint<H::Message, H::Output, H::Error>),
     /// Released (dropped) once the future is done (a12). An `Rc` in a `Cell` (two words, not
     /// a `RefCell`'s three): the driver then fits beside the pipe's pointer, and a future is a
     /// word smaller.
@@ -117,6 +119,20 @@ pub(crate) struct Inner<H: FutureHandler> {
 }
 
 /// A finished task's return value or (boxed) error.
+/// The message type on a pipe to a future with handler `H`.
+pub(crate) type Envelope<H> = TaskMessage<
+    <H as FutureHandler>::Message,
+    <H as FutureHandler>::Output,
+    <H as FutureHandler>::Error,
+>;
+
+/// The owner of the shared state of a pipe to a future with handler `H`.
+pub(crate) type OwnerFor<H> = dyn PipeOwner<
+    <H as FutureHandler>::Message,
+    <H as FutureHandler>::Output,
+    <H as FutureHandler>::Error,
+>;
+
 type Outcome<H> = Result<<H as FutureHandler>::Output, Box<TaskError<<H as FutureHandler>::Error>>>;
 
 impl<H: FutureHandler> Clone for TaskFuture<H> {
@@ -390,7 +406,7 @@ impl<H: FutureHandler> Inner<H> {
         self.machine.get().public().is_done()
     }
 
-    pub(crate) fn endpoint(&self) -> Option<Endpoint<'_, H>> {
+    pub(crate) fn endpoint(&self) -> Option<Endpoint<'_, H::Message, H::Output, H::Error>> {
         match &self.driver {
             Driver::Pipe(endpoint) => Some(endpoint.with_marks(&self.batch)),
             Driver::Detached(_) => None,
@@ -434,12 +450,12 @@ mod tests {
     use std::mem::size_of;
 
     use super::Inner;
-    use crate::call::CallHandler;
+    use crate::future::test_handler::Plain;
 
     /// The budget in ARCHITECTURE.md: a call's future is 88 bytes, which with the `Rc`'s two
     /// counts and glibc's header is a 112-byte chunk; 8 bytes more would be a 128-byte one.
     #[test]
     fn a_call_future_stays_in_its_size_class() {
-        assert_eq!(size_of::<Inner<CallHandler<u64>>>(), 88);
+        assert_eq!(size_of::<Inner<Plain<u64>>>(), 88);
     }
 }

@@ -5,9 +5,9 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::error::SubmitError;
-use crate::executor::TraitsExecutor;
-use crate::future::{FutureHandler, TaskFuture};
-use crate::task::{BackgroundTask, TaskContext};
+use crate::executor::traits_executor::TraitsExecutor;
+use crate::future::task_future::{FutureHandler, TaskFuture};
+use crate::routing::background_task::{BackgroundTask, TaskContext};
 
 /// The handler of a call future: a call sends no messages besides its result.
 ///

@@ -1,7 +1,7 @@
 //! [`TaskMessage`]: what a background task sends to its future.
 
 use crate::error::TaskError;
-use crate::machine::Input;
+use crate::state::Input;
 
 /// A message from a background task to its future, typed by the task type's custom message
 /// `M`, its output `T` and its error `E`.

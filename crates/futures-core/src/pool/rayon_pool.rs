@@ -4,7 +4,7 @@ use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 
-use crate::pool::{Job, PoolClosed, WorkerPool};
+use crate::pool::worker_pool::{Job, PoolClosed, WorkerPool};
 
 /// Runs tasks on a rayon thread pool: rayon's global pool, or one of your own.
 ///

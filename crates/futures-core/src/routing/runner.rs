@@ -8,10 +8,10 @@ use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 
 use crate::error::TaskError;
-use crate::message::TaskMessage;
-use crate::pipe::PipeShared;
-use crate::sync::Arc;
-use crate::task::{BackgroundTask, TaskContext};
+use crate::pool::queued_task::Runnable;
+use crate::routing::background_task::{BackgroundTask, TaskContext};
+use crate::routing::message::TaskMessage;
+use crate::routing::pipe::PipeShared;
 
 /// One allocation per task for everything the worker and the future share: the pipe, whose
 /// queue holds the task until a worker takes it. The future's endpoint and the pool's queue
@@ -23,14 +23,6 @@ pub(crate) type TaskCell<T> = PipeShared<
     <T as BackgroundTask>::Error,
     T,
 >;
-
-/// A task cell as the pool's queue holds it, whatever the task's type.
-pub(crate) trait Runnable: Send + Sync {
-    /// Runs the task on the current (worker) thread, if it has not been taken yet.
-    fn run(&self);
-    /// The pool dropped the task without running it: end its future anyway.
-    fn abandon(&self);
-}
 
 impl<T: BackgroundTask> Runnable for TaskCell<T> {
     fn run(&self) {
@@ -65,35 +57,6 @@ impl<T: BackgroundTask> Runnable for TaskCell<T> {
         } else {
             self.send(TaskMessage::Started);
             self.send(TaskMessage::Failed(TaskError::Dropped));
-        }
-    }
-}
-
-/// A task waiting for a worker: run it once with [`run`](Self::run). Dropped unrun (a pool
-/// that discards its queue), it still ends its future: `A` if it was cancelled, `S` then
-/// `X(Dropped)` otherwise, so that no future waits forever and a stopping executor can stop.
-pub(crate) struct QueuedTask {
-    cell: Option<Arc<dyn Runnable>>,
-}
-
-impl QueuedTask {
-    pub(crate) fn new(cell: Arc<dyn Runnable>) -> Self {
-        QueuedTask { cell: Some(cell) }
-    }
-
-    /// Runs the task on the current (worker) thread.
-    pub(crate) fn run(mut self) {
-        if let Some(cell) = self.cell.take() {
-            cell.run();
-        }
-    }
-}
-
-impl Drop for QueuedTask {
-    fn drop(&mut self) {
-        // Only reached with a cell when the task was dropped without running.
-        if let Some(cell) = self.cell.take() {
-            cell.abandon();
         }
     }
 }

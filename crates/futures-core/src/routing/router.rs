@@ -16,11 +16,11 @@ use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 use std::time::Instant;
 
-use crate::announcements::Announcements;
 use crate::block_deque::BlockDeque;
-use crate::pipe::PipeTarget;
-pub(crate) use crate::pipe_table::PipeKey;
-use crate::pipe_table::PipeTable;
+use crate::routing::announcements::Announcements;
+use crate::routing::pipe::PipeTarget;
+pub(crate) use crate::routing::pipe_table::PipeKey;
+use crate::routing::pipe_table::PipeTable;
 use crate::sync::{Arc, AtomicBool, Mutex, Ordering};
 
 /// A callback that asks the main thread's event loop to wake and dispatch.

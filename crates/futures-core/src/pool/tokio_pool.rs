@@ -4,7 +4,7 @@ use std::fmt;
 
 use tokio::runtime::Handle;
 
-use crate::pool::{Job, PoolClosed, WorkerPool};
+use crate::pool::worker_pool::{Job, PoolClosed, WorkerPool};
 
 /// Runs tasks on a tokio runtime's blocking pool (`spawn_blocking`).
 ///

@@ -23,10 +23,10 @@
 use std::mem;
 
 use crate::error::TaskError;
-use crate::message::TaskMessage;
-use crate::router::{PipeKey, RouterShared};
+use crate::routing::background_task::MessageSink;
+use crate::routing::message::TaskMessage;
+use crate::routing::router::{PipeKey, RouterShared};
 use crate::sync::{Arc, AtomicU64, Mutex, MutexGuard, Ordering};
-use crate::task::MessageSink;
 
 /// The first message of a task's sequence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -415,7 +415,7 @@ mod tests {
         head, phase, Head, Phase, PipeShared, PipeWord, CLOSED, ENDED, HEAD_ABANDONED,
         HEAD_STARTED, OPEN, SCHEDULED,
     };
-    use crate::router::PipeKey;
+    use crate::routing::router::PipeKey;
 
     #[test]
     fn the_marks_and_the_cancel_flag_never_disturb_the_key_or_each_other() {

@@ -1,0 +1,10 @@
+//! The executor and its event loops: [`TraitsExecutor`](traits_executor::TraitsExecutor) submits
+//! tasks to a worker pool and runs the `Running → Stopping → Stopped` lifecycle;
+//! [`builder`] chooses its pool; [`event_loop`] dispatches the workers' messages on the main
+//! thread (headless, async and notify integrations).
+//!
+//! Uses the future, the routing and the pools; only the task types and the crate root use it.
+
+pub(crate) mod builder;
+pub(crate) mod event_loop;
+pub(crate) mod traits_executor;

@@ -1,0 +1,19 @@
+//! The routing of messages between workers and the main thread.
+//!
+//! A task's worker half ([`background_task`]) sends [`message`]s through a pipe: its shared half
+//! ([`pipe_shared`], which also holds the task until a worker takes it) and its main-thread end
+//! ([`pipe`]). [`runner`] is what a worker does around a task. The [`router`] keeps the table of
+//! live pipes and the [`announcements`] of pipes with something to dispatch.
+//!
+//! Uses the pools' queued-task seam; knows nothing of futures, executors or task types: the
+//! main-thread end is generic over the message types, and the router sees a future only as a
+//! [`PipeTarget`](pipe::PipeTarget).
+
+pub(crate) mod announcements;
+pub(crate) mod background_task;
+pub(crate) mod message;
+pub(crate) mod pipe;
+pub(crate) mod pipe_shared;
+pub(crate) mod pipe_table;
+pub(crate) mod router;
+pub(crate) mod runner;
