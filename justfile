@@ -34,6 +34,10 @@ gui-smoke-egui:
 bench:
     cargo bench -p traits-futures --bench compare
 
+# The same, each workload beside busy background threads (one per core): read the ratios.
+bench-busy:
+    BENCH_LOAD=busy cargo bench -p traits-futures --bench compare
+
 # The same workloads on the Python original, side by side (needs ../shared).
 compare-peer:
     bash scripts/compare-peer.sh

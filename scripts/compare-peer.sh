@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 peer=../shared/peer/run.sh
 
-ours=$(cargo bench -q -p traits-futures --bench compare 2>/dev/null | grep '^workload=')
+# Idle, as the peer runs, whatever BENCH_LOAD the caller's environment holds.
+ours=$(BENCH_LOAD=idle cargo bench -q -p traits-futures --bench compare 2>/dev/null | grep '^workload=')
 field() { # field WORKLOAD KEY: a value from our bench's line for WORKLOAD
   printf '%s\n' "$ours" | grep "^workload=$1 " | tr ' ' '\n' | grep "^$2=" | cut -d= -f2
 }

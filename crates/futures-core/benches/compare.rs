@@ -12,20 +12,30 @@
 //! glibc defers the consolidation of a round's freed chunks to the next large request, which
 //! the other side's next round makes: measured, the floor's calls rate fell from about 4 to
 //! about 2.5 million a second when the library's last large free went away, paying to
-//! consolidate the library's million futures. `BENCH_NO_SETTLE=1` leaves it out. The lines:
+//! consolidate the library's million futures. `BENCH_NO_SETTLE=1` leaves it out. The lines
+//! (`L` is `idle` or `busy`, see `BENCH_LOAD` below):
 //!
 //! ```text
-//! workload=NAME n=N rate=R floor_rate=F ratio=X     (ratio = floor rate / library rate)
-//! workload=latency n=N median_us=.. p99_us=.. floor_median_us=.. floor_p99_us=.. ratio=X
-//! workload=memory n=N bytes_per_future=B
+//! workload=NAME load=L n=N rate=R floor_rate=F ratio=X     (ratio = floor rate / library rate)
+//! workload=latency load=L n=N median_us=.. p99_us=.. floor_median_us=.. floor_p99_us=.. ratio=X
+//! workload=memory load=L n=N bytes_per_future=B
 //! ```
+//!
+//! `BENCH_LOAD=busy` measures under load by design, since a GUI's machine is often busy with
+//! other work. Before the first workload it starts as many background threads as
+//! `std::thread::available_parallelism()`, each spinning on throwaway arithmetic, and stops
+//! them after the last, so floor and library rounds alike run beside them and both sides see
+//! the same load. Under load the absolute rates and latencies say mostly how the scheduler
+//! shared the cores, and vary from run to run: the ratios are the thing to read.
+//! `BENCH_LOAD=both` runs every workload idle, then again busy (the load threads run only for
+//! the busy half); the default, `idle`, runs without them.
 //!
 //! `cargo bench -p traits-futures --bench compare` (or `just bench`). `BENCH_SCALE=0.1` shrinks
 //! every workload for a quick look; `BENCH_ROUNDS` sets the rounds (default 15: on a shared
 //! two-core virtual machine a single round's rate can be off by a factor of two either way, for
 //! floor and library alike; measured on one build, the calls ratio from the medians of nine
 //! rounds ranged from 1.72 to 2.10 over five runs, from the medians of fifteen from 1.76 to 1.92
-//! over six);
+//! over six); `BENCH_LOAD` as above (`just bench-busy` for `busy`);
 //! `BENCH_VERBOSE=1` prints every round's rates (and, on Linux, the minor page faults of each
 //! side's run) to stderr, which shows how much one run varies on a shared machine.
 
@@ -56,6 +66,77 @@ fn rounds() -> usize {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(15)
+}
+
+/// Which load the workloads run beside (`BENCH_LOAD`, see the module's documentation).
+#[derive(Clone, Copy, PartialEq)]
+enum Load {
+    Idle,
+    Busy,
+}
+
+impl Load {
+    fn name(self) -> &'static str {
+        match self {
+            Load::Idle => "idle",
+            Load::Busy => "busy",
+        }
+    }
+}
+
+/// The loads to run, in order: `idle` (the default), `busy`, or `both` (idle, then busy).
+fn loads() -> Vec<Load> {
+    match std::env::var("BENCH_LOAD").as_deref() {
+        Err(_) | Ok("idle") => vec![Load::Idle],
+        Ok("busy") => vec![Load::Busy],
+        Ok("both") => vec![Load::Idle, Load::Busy],
+        Ok(other) => {
+            eprintln!("BENCH_LOAD={other}: expected idle, busy or both");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Background threads that keep every core busy with throwaway arithmetic until dropped. They
+/// neither allocate nor share anything but the stop flag, which they read every few thousand
+/// iterations.
+struct LoadThreads {
+    stop: Arc<AtomicBool>,
+    threads: Vec<thread::JoinHandle<()>>,
+}
+
+impl LoadThreads {
+    fn start() -> Self {
+        let count = thread::available_parallelism().map_or(1, |n| n.get());
+        let stop = Arc::new(AtomicBool::new(false));
+        let threads = (0..count)
+            .map(|i| {
+                let stop = stop.clone();
+                thread::spawn(move || {
+                    let mut x = i as u64 + 1;
+                    while !stop.load(Ordering::Relaxed) {
+                        for _ in 0..4096 {
+                            x = std::hint::black_box(
+                                x.wrapping_mul(6_364_136_223_846_793_005)
+                                    .wrapping_add(1_442_695_040_888_963_407),
+                            );
+                        }
+                    }
+                    std::hint::black_box(x);
+                })
+            })
+            .collect();
+        LoadThreads { stop, threads }
+    }
+}
+
+impl Drop for LoadThreads {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for thread in self.threads.drain(..) {
+            thread.join().unwrap();
+        }
+    }
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -390,6 +471,7 @@ fn settle_allocator() {}
 
 fn compare_rates(
     name: &str,
+    load: Load,
     n: usize,
     floor: impl Fn(usize) -> f64,
     library: impl Fn(usize) -> f64,
@@ -404,7 +486,8 @@ fn compare_rates(
         library_rates.push(library(n));
         if verbose {
             eprintln!(
-                "  {name} round {round}: floor_rate={:.0} rate={:.0} floor_faults={} faults={}",
+                "  {name} load={} round {round}: floor_rate={:.0} rate={:.0} floor_faults={} faults={}",
+                load.name(),
                 floor_rates[round],
                 library_rates[round],
                 between - before,
@@ -414,7 +497,8 @@ fn compare_rates(
     }
     let (floor_rate, rate) = (median(floor_rates), median(library_rates));
     println!(
-        "workload={name} n={n} rate={rate:.0} floor_rate={floor_rate:.0} ratio={:.2}",
+        "workload={name} load={} n={n} rate={rate:.0} floor_rate={floor_rate:.0} ratio={:.2}",
+        load.name(),
         floor_rate / rate
     );
 }
@@ -444,47 +528,58 @@ fn main() {
         .collect();
     let wanted = |name: &str| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()));
 
-    if wanted("calls") {
-        compare_rates("calls", scaled(1_000_000), floor_calls, library_calls);
-    }
-    if wanted("iteration") {
-        compare_rates(
-            "iteration",
-            scaled(10_000_000),
-            floor_stream,
-            library_iteration,
-        );
-    }
-    if wanted("progress") {
-        compare_rates(
-            "progress",
-            scaled(10_000_000),
-            floor_stream,
-            library_progress,
-        );
-    }
-    if wanted("latency") {
-        let n = scaled(10_000);
-        let gap = Duration::from_micros(100);
-        let (mut floor_all, mut library_all) = (Vec::new(), Vec::new());
-        for _ in 0..rounds().min(3) {
-            floor_all.extend(floor_latency(n, gap));
-            library_all.extend(library_latency(n, gap));
+    for load in loads() {
+        // Started before the first workload of this load, stopped and joined after its last.
+        let _load_threads = (load == Load::Busy).then(LoadThreads::start);
+
+        if wanted("calls") {
+            compare_rates("calls", load, scaled(1_000_000), floor_calls, library_calls);
         }
-        floor_all.sort_by(f64::total_cmp);
-        library_all.sort_by(f64::total_cmp);
-        let (median_us, floor_median_us) =
-            (percentile(&library_all, 0.5), percentile(&floor_all, 0.5));
-        println!(
-            "workload=latency n={n} median_us={median_us:.1} p99_us={:.1} floor_median_us={floor_median_us:.1} floor_p99_us={:.1} ratio={:.2}",
-            percentile(&library_all, 0.99),
-            percentile(&floor_all, 0.99),
-            median_us / floor_median_us
-        );
-    }
-    if wanted("memory") {
-        let n = scaled(100_000);
-        let per_future = median((0..rounds().min(3)).map(|_| library_memory(n)).collect());
-        println!("workload=memory n={n} bytes_per_future={per_future:.0}");
+        if wanted("iteration") {
+            compare_rates(
+                "iteration",
+                load,
+                scaled(10_000_000),
+                floor_stream,
+                library_iteration,
+            );
+        }
+        if wanted("progress") {
+            compare_rates(
+                "progress",
+                load,
+                scaled(10_000_000),
+                floor_stream,
+                library_progress,
+            );
+        }
+        if wanted("latency") {
+            let n = scaled(10_000);
+            let gap = Duration::from_micros(100);
+            let (mut floor_all, mut library_all) = (Vec::new(), Vec::new());
+            for _ in 0..rounds().min(3) {
+                floor_all.extend(floor_latency(n, gap));
+                library_all.extend(library_latency(n, gap));
+            }
+            floor_all.sort_by(f64::total_cmp);
+            library_all.sort_by(f64::total_cmp);
+            let (median_us, floor_median_us) =
+                (percentile(&library_all, 0.5), percentile(&floor_all, 0.5));
+            println!(
+                "workload=latency load={} n={n} median_us={median_us:.1} p99_us={:.1} floor_median_us={floor_median_us:.1} floor_p99_us={:.1} ratio={:.2}",
+                load.name(),
+                percentile(&library_all, 0.99),
+                percentile(&floor_all, 0.99),
+                median_us / floor_median_us
+            );
+        }
+        if wanted("memory") {
+            let n = scaled(100_000);
+            let per_future = median((0..rounds().min(3)).map(|_| library_memory(n)).collect());
+            println!(
+                "workload=memory load={} n={n} bytes_per_future={per_future:.0}",
+                load.name()
+            );
+        }
     }
 }
