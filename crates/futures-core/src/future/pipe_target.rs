@@ -3,17 +3,11 @@
 
 use crate::future::task_future::{FutureHandler, Inner as FutureInner};
 use crate::routing::pipe::PipeTarget;
-use crate::routing::pipe_table::PipeKey;
 #[cfg(loom)]
 use crate::state::Input;
 
 /// Futures made by an executor are the router's pipe targets.
 impl<H: FutureHandler> PipeTarget for FutureInner<H> {
-    fn key(&self) -> PipeKey {
-        self.endpoint()
-            .map_or(PipeKey::null(), |endpoint| endpoint.shared().key())
-    }
-
     fn dispatch(
         &self,
         mut budget: usize,

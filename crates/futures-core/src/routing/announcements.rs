@@ -19,7 +19,7 @@ use std::mem;
 use std::time::Instant;
 
 use crate::block_deque::BlockDeque;
-use crate::routing::pipe_table::PipeKey;
+use crate::routing::pipe_key::PipeKey;
 use crate::sync::{Mutex, MutexGuard};
 
 /// The announced keys not yet taken by the main thread, and the main thread's sleep.
@@ -137,7 +137,7 @@ mod tests {
 
     use super::Announcements;
     use crate::block_deque::BlockDeque;
-    use crate::routing::pipe_table::PipeKey;
+    use crate::routing::pipe_key::PipeKey;
 
     fn keys(n: u64) -> Vec<PipeKey> {
         (1..=n).map(PipeKey::from_bits).collect()

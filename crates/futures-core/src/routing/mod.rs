@@ -13,7 +13,7 @@ pub(crate) mod announcements;
 pub(crate) mod background_task;
 pub(crate) mod message;
 pub(crate) mod pipe;
+pub(crate) mod pipe_key;
 pub(crate) mod pipe_shared;
-pub(crate) mod pipe_table;
 pub(crate) mod router;
 pub(crate) mod runner;

@@ -10,11 +10,9 @@
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::mem;
-use std::rc::Rc;
 
 use crate::routing::message::TaskMessage;
 pub(crate) use crate::routing::pipe_shared::{Head, PipeOwner, PipeShared};
-use crate::routing::pipe_table::{Keyed, PipeKey};
 #[cfg(loom)]
 use crate::state::Input;
 use crate::sync::Arc;
@@ -33,8 +31,6 @@ pub(crate) struct BatchMarks {
 
 /// The main thread's view of a pipe, type-erased so that the router can hold every task type.
 pub(crate) trait PipeTarget {
-    /// The key the pipe was made with.
-    fn key(&self) -> PipeKey;
     /// Hands messages to the future, one at a time, until the buffer (refilled at most once from
     /// the shared queue) is empty, the future is done, `budget` is spent, or `stop()` says so
     /// after a message. Returns how many were delivered.
@@ -55,13 +51,6 @@ pub(crate) trait PipeTarget {
     /// model checker's assertions).
     #[cfg(loom)]
     fn queued_inputs(&self) -> Vec<Input>;
-}
-
-/// The router's table checks a key against its pipe's own.
-impl Keyed for Rc<dyn PipeTarget> {
-    fn key(&self) -> PipeKey {
-        (**self).key()
-    }
 }
 
 /// The main thread's end of a pipe, kept inside the future it feeds.

@@ -356,8 +356,6 @@ pub(crate) trait PipeOwner<M, T, E>: Send + Sync {
     fn close(&self) -> Option<Tail<T, E>>;
     /// Tells the task that its future was cancelled.
     fn cancel(&self);
-    /// The pipe's key in the router.
-    fn key(&self) -> PipeKey;
     /// What is queued: head, number of custom messages, and the final message's kind (`true`
     /// for `R`).
     #[cfg(loom)]
@@ -388,10 +386,6 @@ impl<M: Send, T: Send, E: Send, K: Send> PipeOwner<M, T, E> for PipeShared<M, T,
 
     fn cancel(&self) {
         PipeShared::cancel(self);
-    }
-
-    fn key(&self) -> PipeKey {
-        self.word.key()
     }
 
     #[cfg(loom)]

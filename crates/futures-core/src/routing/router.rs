@@ -2,7 +2,7 @@
 //!
 //! Workers announce a pipe's key when its queue goes from empty to non-empty
 //! ([`RouterShared::announce`], into [`Announcements`]); the main thread takes every pending key
-//! at once into its inbox, looks each pipe up in a table ([`PipeTable`]) and dispatches its
+//! at once into its inbox, looks each pipe up in a table (a `slotmap::SlotMap`) and dispatches its
 //! messages one at a time. The headless event loop blocks until a key is pending. For event
 //! loops that must be woken another way, an optional wake hook is called at most once per
 //! burst: `wake_pending` is set by the first announcement and cleared by the main thread before
@@ -19,9 +19,11 @@ use std::time::Instant;
 use crate::block_deque::BlockDeque;
 use crate::routing::announcements::Announcements;
 use crate::routing::pipe::PipeTarget;
-pub(crate) use crate::routing::pipe_table::PipeKey;
-use crate::routing::pipe_table::PipeTable;
+pub(crate) use crate::routing::pipe_key::PipeKey;
+use crate::routing::pipe_key::MAX_LIVE_PIPES;
 use crate::sync::{Arc, AtomicBool, Mutex, Ordering};
+
+use slotmap::{Key, SlotMap};
 
 /// A callback that asks the main thread's event loop to wake and dispatch.
 pub(crate) type WakeHook = Arc<dyn Fn() + Send + Sync>;
@@ -94,7 +96,7 @@ pub(crate) struct Router {
     shared: Arc<RouterShared>,
     /// Keys taken from the announcements and not yet received by `dispatch`.
     inbox: RefCell<BlockDeque<PipeKey>>,
-    pipes: RefCell<PipeTable<Rc<dyn PipeTarget>>>,
+    pipes: RefCell<SlotMap<PipeKey, Rc<dyn PipeTarget>>>,
     /// Pipes whose key was received but whose batch is not fully dispatched.
     active: RefCell<VecDeque<PipeKey>>,
     /// Sentinels posted and seen, for `exercise_event_loop`.
@@ -110,7 +112,7 @@ impl Router {
                 wake_hook: Mutex::new(wake_hook),
             }),
             inbox: RefCell::new(BlockDeque::new()),
-            pipes: RefCell::new(PipeTable::new()),
+            pipes: RefCell::new(SlotMap::with_key()),
             active: RefCell::new(VecDeque::new()),
             sentinels_seen: Cell::new(0),
         }
@@ -121,8 +123,16 @@ impl Router {
     }
 
     /// Adds a pipe; `make` receives the new key.
+    ///
+    /// Panics if [`MAX_LIVE_PIPES`] (16 777 214) futures are alive at once: each announced key
+    /// fits in 56 bits of its pipe's word, which narrows the table's index.
     pub(crate) fn insert(&self, make: impl FnOnce(PipeKey) -> Rc<dyn PipeTarget>) -> PipeKey {
-        self.pipes.borrow_mut().insert_with_key(make)
+        let mut pipes = self.pipes.borrow_mut();
+        assert!(
+            pipes.len() < MAX_LIVE_PIPES,
+            "traits-futures: more than {MAX_LIVE_PIPES} tasks alive at once"
+        );
+        pipes.insert_with_key(make)
     }
 
     /// Removes a pipe whose task was never handed to a worker.
@@ -258,10 +268,13 @@ impl Router {
         after_final_message: bool,
     ) -> Option<Rc<dyn PipeTarget>> {
         self.forget_active(key);
-        let removed = self
-            .pipes
-            .borrow_mut()
-            .remove_if(key, |entry| Rc::ptr_eq(entry, target));
+        let mut pipes = self.pipes.borrow_mut();
+        let removed = pipes
+            .get(key)
+            .is_some_and(|entry| Rc::ptr_eq(entry, target))
+            .then(|| pipes.remove(key))
+            .flatten();
+        drop(pipes);
         if let Some(target) = &removed {
             target.close(after_final_message);
         }
