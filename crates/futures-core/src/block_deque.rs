@@ -1,24 +1,21 @@
 //! [`BlockDeque`]: a FIFO queue stored in fixed-size blocks, for the pool's overflow (see
 //! `overflow_ring.rs`), whose backlog can reach a million jobs in a burst of submissions.
 //!
-//! Why not a `VecDeque`: a deque holds its values in one buffer that doubles as it grows, so a
-//! backlog of a million 16-byte jobs ends up in a 16 MiB buffer, copied at every doubling and
-//! freed in one piece when the pool goes. With glibc, freeing a chunk of 64 KiB or more first
-//! consolidates every small chunk freed since the last time (a million futures' worth after a
-//! burst) and then returns the top of the heap to the kernel, so the next burst of futures
-//! faults every page in again: measured on the calls benchmark (run without its allocator
-//! settle), 25 000 to 32 000 page faults in each of the library's rounds with the deques, a few
-//! thousand with blocks. Blocks of [`BLOCK_BYTES`] are allocated as
-//! the backlog grows and freed as it drains, each far below that threshold, and nothing is
-//! ever copied; the last block drained is kept as a spare, so a backlog that hovers around a
-//! block boundary does not allocate and free a block each time it crosses it.
+//! Why not a `VecDeque`: its one buffer doubles as the backlog grows, is copied at every
+//! doubling, and is freed in one piece. With glibc, freeing so large a chunk first consolidates
+//! every small chunk freed since (a burst's worth of futures) and returns the top of the heap
+//! to the kernel, so the next burst faults every page in again (figures: ARCHITECTURE.md,
+//! Performance). Blocks are allocated as the backlog grows and freed as it drains, each too
+//! small to set that off, and nothing is ever copied. The last block drained is kept as a
+//! spare, so that a backlog hovering around a block boundary does not allocate and free a block
+//! each time it crosses it.
 
 use std::collections::{LinkedList, VecDeque};
 use std::mem;
 
-/// The size of a block's buffer: small next to glibc's 64 KiB consolidation threshold and
-/// 128 KiB mmap threshold, large enough that a block's allocation is amortised over hundreds of
-/// values.
+/// The size of a block's buffer: well below the sizes at which glibc's `free` consolidates the
+/// heap and `malloc` maps memory of its own, large enough that a block's allocation is amortised
+/// over many values.
 const BLOCK_BYTES: usize = 16 * 1024;
 
 /// An unbounded FIFO queue of blocks, each a deque that never grows past its first capacity.

@@ -1,10 +1,10 @@
-//! [`Callback`]: a registered closure in two words, stored in place when it captures at most
-//! one word (an `Rc`, a widget handle, a reference-counted cell), boxed otherwise.
+//! [`Callback`]: a registered closure, stored in place when its captures fit in a pointer (an
+//! `Rc`, a widget handle, a reference-counted cell), boxed otherwise.
 //!
-//! Most observers capture one handle, and many observables live by the thousand (every future
-//! has a status list): a `Box<dyn Fn>` would cost each of them an allocation, a free and a
-//! 32-byte heap chunk for eight bytes of captures. A `Callback` is the same size as that box
-//! (a data word and a vtable reference), so a list's slot stays 24 bytes.
+//! Most observers capture one handle, and observables can live by the thousand (every future
+//! has a status list): a `Box<dyn Fn>` would cost each of them an allocation and a free for a
+//! pointer's worth of captures. A `Callback` is no larger than that box (its data and a vtable
+//! reference), so a list's slot does not grow.
 //!
 //! # Safety
 //!

@@ -89,7 +89,8 @@ impl fmt::Debug for DependentHandle {
 /// Something a [`Derived`] property can depend on: it recomputes the property after each change,
 /// in its dependents tier (after all of its own observers).
 ///
-/// Implemented by [`Observable`](crate::Observable), [`Derived`] and [`ValidatedObservable`](crate::ValidatedObservable).
+/// Implemented by [`Observable`](crate::Observable), [`Derived`] and
+/// [`ValidatedObservable`](crate::ValidatedObservable).
 ///
 /// ```
 /// use traits_core::{Dependency, Derived, Observable};

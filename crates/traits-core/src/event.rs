@@ -17,7 +17,8 @@ use crate::observers::{ObserverList, Tier};
 /// * [`observe`](Self::observe): synchronous observers see every value, in order (lossless);
 /// * [`stream`](Self::stream): an unbounded [`Stream`](futures_core::Stream) of every value
 ///   fired after it was created (lossless, for async code);
-/// * [`signal`](Self::signal): the latest value fired, `None` before the first (coalescing, for UI).
+/// * [`signal`](Self::signal): the latest value fired, `None` before the first (coalescing, for
+///   UI).
 ///
 /// Re-entrancy and panics follow the same rules as [`Observable`](crate::Observable): a value
 /// fired from inside an observer of the same event is delivered after the current one.

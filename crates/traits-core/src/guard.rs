@@ -42,8 +42,8 @@ impl ObserverKey {
 }
 
 /// Type-erased removal, so that one guard type serves every observable: implemented by
-/// whatever embeds an [`ObserverList`](crate::ObserverList) (see its example), which [`ObserverGuard`]s reach
-/// through a `Weak<dyn Unobserve>`.
+/// whatever embeds an [`ObserverList`](crate::ObserverList) (see its example), which
+/// [`ObserverGuard`]s reach through a `Weak<dyn Unobserve>`.
 ///
 /// ```
 /// use std::rc::{Rc, Weak};

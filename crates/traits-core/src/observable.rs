@@ -22,7 +22,8 @@ use crate::observers::{ObserverList, Tier};
 /// main-thread object (`!Send`), because its observers may capture GUI widgets.
 ///
 /// # Rules
-/// * [`set`](Self::set) stores the value, then notifies, only if the new value differs (`PartialEq`).
+/// * [`set`](Self::set) stores the value, then notifies, only if the new value differs
+///   (`PartialEq`).
 /// * Observers run synchronously on the thread that called `set`, in registration order, and
 ///   after them the dependents (derived properties, then nothing else).
 /// * A `set` of the same observable from inside one of its observers is queued: the current
@@ -75,7 +76,8 @@ impl<T: Clone + PartialEq + 'static> ValueCell<T> {
         f(&self.value.borrow())
     }
 
-    /// Stores `value` if it differs; then updates the signal, then notifies. Returns whether it changed.
+    /// Stores `value` if it differs; then updates the signal, then notifies. Returns whether it
+    /// changed.
     pub(crate) fn set(&self, value: T) -> bool {
         let old = {
             let mut current = self.value.borrow_mut();

@@ -1,12 +1,13 @@
 //! The storage behind an [`ObserverList`](crate::ObserverList): its registrations in
 //! registration order (the first in place, the rest in a lazily allocated overflow, with the
-//! queue of payloads emitted during a notification), and the one word that numbers them and
+//! queue of payloads emitted during a notification), and the counter that numbers them and
 //! flags a running notification. `observers.rs` holds the rules; this file only keeps the
 //! slots, their keys and their tombstones.
 //!
 //! Every field is a `Cell` and every method takes `&self` and runs no user code (no callback,
 //! no `Drop` of a callback or a payload: those are handed back to the caller), so the list
-//! needs no `RefCell` and its borrow flag: 40 bytes, embedded in every future's status.
+//! needs no `RefCell` and its borrow flag, which would make every future's status, where the
+//! list is embedded, larger (figures: ARCHITECTURE.md, Performance).
 
 use std::cell::Cell;
 use std::collections::VecDeque;
@@ -48,7 +49,7 @@ impl KeyWord {
     }
 }
 
-/// One registration after the first: 24 bytes.
+/// One registration after the first.
 struct Slot<A> {
     key: KeyWord,
     /// `None` while the callback is out of the table being called, and once removed.
@@ -71,7 +72,7 @@ pub(crate) struct Table<A> {
     first_callback: Cell<Option<Callback<A>>>,
     overflow: Cell<Option<Box<Overflow<A>>>>,
     /// The serial number of the next registration in the low [`SERIAL_BITS`] bits (2⁵⁵ of them
-    /// before keys would repeat), and the flags [`NOTIFYING`] and [`DIRTY`]: one word.
+    /// before keys would repeat), and the flags [`NOTIFYING`], [`DIRTY`] and [`HAS_OVERFLOW`].
     counter: Cell<u64>,
 }
 

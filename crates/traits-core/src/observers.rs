@@ -15,8 +15,9 @@
 //!   payload, and the first panic is resumed on the emitting thread once the queue is empty.
 //!
 //! The list is embedded in its owner (no allocation of its own until a second registration);
-//! each callback is one closure (in place when it captures one word, boxed otherwise), moved out of the table while it runs; guards reach the
-//! list through a `Weak<dyn Unobserve>` to the owner.
+//! each callback is one closure (in place when its captures fit in a pointer, boxed otherwise),
+//! moved out of the table while it runs; guards reach the list through a `Weak<dyn Unobserve>`
+//! to the owner.
 //!
 //! [`ObserverList`] is public so that other crates can build observable types of their own with
 //! the same rules (traits-futures keeps a future's state and its `cancellable` and `done`

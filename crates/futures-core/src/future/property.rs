@@ -6,7 +6,7 @@
 //! done. One value with one observer list does that by construction: observers of `state` have
 //! rank 0, of `cancellable` rank 1, of `done` rank 2, and a projection's observer is called only
 //! when its projection changed. A future costs no allocation for any of them, nor for an observer
-//! whose closure captures at most one word (it is kept in its slot in the list), which matters
+//! whose closure captures a single handle (it is kept in its slot in the list), which matters
 //! when thousands of futures wait at once.
 
 use std::fmt;

@@ -1,12 +1,12 @@
 //! [`StateSignal`]: a future's state as a futures-signals [`Signal`], fed by a tap in the
 //! future's status list.
 //!
-//! The future keeps nothing for its signals: a mirror `Mutable` in every future would cost each
-//! a word (and with it a size class, see `future.rs`) for the few futures a UI binds. Each
-//! signal instead registers its own tap, a callback that captures one `Weak` (so it lives in its
-//! slot, with no allocation of its own) and leaves the latest state where the signal finds it.
-//! A signal unregisters its tap when it is dropped; a signal whose future was dropped ends (its
-//! tap, dropped with the future's status, says so).
+//! The future keeps nothing for its signals: a mirror `Mutable` in every future would make every
+//! future larger for the sake of the few a UI binds (figures: ARCHITECTURE.md, Performance).
+//! Each signal instead registers its own tap, a callback that captures one `Weak` (so it lives
+//! in its slot, with no allocation of its own) and leaves the latest state where the signal
+//! finds it. A signal unregisters its tap when it is dropped; a signal whose future was dropped
+//! ends (its tap, dropped with the future's status, says so).
 
 use std::cell::Cell;
 use std::pin::Pin;

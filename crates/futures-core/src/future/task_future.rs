@@ -63,9 +63,9 @@ pub trait FutureHandler: 'static {
 /// the task), or nothing but a user's cancel callback (detached futures, fed by `receive`).
 enum Driver<H: FutureHandler> {
     Pipe(PipeEndpoint<H::Message, H::Output, H::Error>),
-    /// Released (dropped) once the future is done (a12). An `Rc` in a `Cell` (two words, not
-    /// a `RefCell`'s three): the driver then fits beside the pipe's pointer, and a future is a
-    /// word smaller.
+    /// Released (dropped) once the future is done (a12). An `Rc` in a `Cell`, not a `RefCell`:
+    /// without a borrow flag the driver fits beside the pipe's pointer, which keeps the future
+    /// small.
     Detached(Cell<Option<Rc<dyn Fn()>>>),
 }
 
@@ -104,13 +104,14 @@ pub struct TaskFuture<H: FutureHandler> {
 pub(crate) struct Inner<H: FutureHandler> {
     /// The state machine; the public state is a projection of it.
     machine: Cell<MachineState>,
-    /// The pipe endpoint's notes on the batch it is dispatching, kept here to share a word
-    /// with `machine` (see [`BatchMarks`]).
+    /// The pipe endpoint's notes on the batch it is dispatching, kept here beside `machine`
+    /// so that the future stays small (see [`BatchMarks`]).
     batch: Cell<BatchMarks>,
     /// The observers of `state`, `cancellable` and `done`.
     status: Status,
-    /// The task's return value or error, set by the final message. The error is boxed (a
-    /// failure is the rare case), which keeps a future with a small result a word smaller.
+    /// The task's return value or error, set by the final message. The error is boxed: a
+    /// failure is the rare case, and unboxed it would make every future with a small result
+    /// larger.
     outcome: OnceCell<Outcome<H>>,
     /// The main-thread end of the pipe from the task (kept in the future's own allocation: one
     /// allocation less per task), or a detached future's cancel callback.
@@ -118,7 +119,6 @@ pub(crate) struct Inner<H: FutureHandler> {
     handler: H,
 }
 
-/// A finished task's return value or (boxed) error.
 /// The message type on a pipe to a future with handler `H`.
 pub(crate) type Envelope<H> = TaskMessage<
     <H as FutureHandler>::Message,
@@ -133,6 +133,7 @@ pub(crate) type OwnerFor<H> = dyn PipeOwner<
     <H as FutureHandler>::Error,
 >;
 
+/// A finished task's return value or (boxed) error.
 type Outcome<H> = Result<<H as FutureHandler>::Output, Box<TaskError<<H as FutureHandler>::Error>>>;
 
 impl<H: FutureHandler> Clone for TaskFuture<H> {
@@ -452,8 +453,7 @@ mod tests {
     use super::Inner;
     use crate::future::test_handler::Plain;
 
-    /// The budget in ARCHITECTURE.md: a call's future is 88 bytes, which with the `Rc`'s two
-    /// counts and glibc's header is a 112-byte chunk; 8 bytes more would be a 128-byte one.
+    /// A call's future stays within its budget in ARCHITECTURE.md (Performance).
     #[test]
     fn a_call_future_stays_in_its_size_class() {
         assert_eq!(size_of::<Inner<Plain<u64>>>(), 88);

@@ -35,9 +35,9 @@ pub struct ThreadPool {
     started: AtomicUsize,
 }
 
-/// A plain job in the built-in pool's queue: a runnable cell like an executor's task, so
-/// that the queue holds one kind of item, two words each (an enum of jobs and tasks would take
-/// three, and a burst of calls queues a million of them).
+/// A plain job in the built-in pool's queue: a runnable cell like an executor's task, so that
+/// the queue holds one kind of item, a pointer to a cell. An enum of jobs and tasks would make
+/// every queued item larger, and a burst of calls queues a great many of them.
 struct JobCell(Mutex<Option<Job>>);
 
 impl JobCell {
@@ -61,7 +61,8 @@ impl Runnable for JobCell {
 static POOL_IDS: AtomicUsize = AtomicUsize::new(0);
 
 impl ThreadPool {
-    /// Creates a pool of at most `size` threads (at least one). No thread starts until a job arrives.
+    /// Creates a pool of at most `size` threads (at least one). No thread starts until a job
+    /// arrives.
     ///
     /// ```
     /// let pool = traits_futures::ThreadPool::new(4);

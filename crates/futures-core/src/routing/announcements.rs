@@ -2,15 +2,15 @@
 //! all that are pending at once.
 //!
 //! A worker announces a pipe when its queue goes from empty to non-empty (once per batch, see
-//! `pipe_shared.rs`), so during a burst of a million calls a million keys queue here before the
-//! main thread looks. The main thread takes them in one step, swapping its own empty queue for
-//! the pending one under the lock, and then reads them from its own queue without any
-//! synchronisation: one lock round trip per drain instead of an atomic handshake per key. The
-//! keys are stored in a [`BlockDeque`], so a backlog grows by 16 KiB blocks (2 048 keys each;
-//! a linked channel allocates a block per 31), never as one buffer that doubles (see
-//! `block_deque.rs` for why that matters with glibc), and the empty queue handed back to the
-//! workers keeps a drained block as its spare, so a steady stream of announcements allocates
-//! nothing.
+//! `pipe_shared.rs`), so a burst of calls queues a key per call here before the main thread
+//! looks. The main thread takes them all in one step, swapping its own empty queue for the
+//! pending one under the lock, then reads them without synchronisation: one lock round trip per
+//! drain instead of an atomic handshake per key.
+//!
+//! The keys are kept in a [`BlockDeque`], so a backlog grows by large blocks (a linked channel
+//! would allocate many small ones), never as one buffer that doubles (see `block_deque.rs`);
+//! the empty queue handed back to the workers keeps a drained block as its spare, so a steady
+//! stream of announcements allocates nothing.
 //!
 //! The headless event loop blocks in [`wait`](Announcements::wait) until a key is pending; a
 //! worker notifies the condition variable only when the main thread is asleep on it.

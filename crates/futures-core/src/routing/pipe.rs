@@ -18,9 +18,9 @@ use crate::state::Input;
 use crate::sync::Arc;
 
 /// What the main side knows of the batch it is dispatching besides its custom messages:
-/// whether `S` (or `A`) and the final message are still to be delivered. Two bytes, `Copy`:
-/// the future keeps them for its endpoint, next to its state machine, where they share a word
-/// (in the endpoint they would pad it, and with it every future, a word larger).
+/// whether `S` (or `A`) and the final message are still to be delivered. The future keeps them
+/// for its endpoint, beside its state machine rather than in the endpoint, so that the future
+/// stays small: every waiting future pays for every byte.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct BatchMarks {
     head: Option<Head>,

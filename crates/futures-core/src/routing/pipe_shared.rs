@@ -7,18 +7,16 @@
 //! task type waits in it.
 //!
 //! A batch is not a vector of messages. The protocol fixes where `S`, `A`, `R` and `X` can
-//! appear (first, alone, last), so the head (`S` or `A`) is two bits of the pipe's word and the
+//! appear (first, alone, last), so the head (`S` or `A`) is a mark in the pipe's word and the
 //! final message has a slot, and only custom messages need a vector: a call (`S` then `R`)
 //! allocates nothing here, and a stream of items reuses two vectors that swap roles. The final
 //! message (the task's result) stays in the shared slot until its turn comes; before the task
 //! starts, the same slot holds the task itself, and once a custom message has arrived, it holds
 //! the box that keeps the custom messages and then the final message.
 //!
-//! Size: a call's cell is 40 bytes (a 64-byte chunk with the `Arc`'s counts and glibc's
-//! header), and every byte of it is paid by every waiting call. That is why the protocol's
-//! marks live in the same atomic word as the key and the cancel flag (they are read and written
-//! only under the queue's lock, with atomic read-modify-writes because a cancel sets its bit
-//! without the lock), and why the custom messages' vector lives in the slot, not beside it.
+//! Every waiting call pays for every byte of its cell (figures: ARCHITECTURE.md, Performance).
+//! That is why the protocol's marks share the key's and the cancel flag's atomic word (see
+//! [`PipeWord`]), and why the custom messages' vector lives in the slot, not beside it.
 
 use std::mem;
 
@@ -36,7 +34,7 @@ pub(crate) enum Head {
 }
 
 /// The final message after `Started`: the task's outcome. The error is boxed: a failure is
-/// the rare case, and a boxed error keeps the slot, and so every task's cell, a word smaller.
+/// the rare case, and unboxed it would make the slot, and so every task's cell, larger.
 pub(crate) type Tail<T, E> = Result<T, Box<TaskError<E>>>;
 
 /// Where the worker is in the protocol: what it may still send.
@@ -148,9 +146,9 @@ fn head(word: u64) -> Option<Head> {
 
 /// The queue's one slot: the task, then (once custom messages arrive) the box of custom
 /// messages, and the final message, alone or in that box. A worker takes the task before it
-/// sends anything, so the task and what follows never coexist and share the space (a task cell
-/// is a size class smaller, and taking the task costs no lock of its own: it happens under the
-/// queue's lock, with the `S` that follows it).
+/// sends anything, so the task and what follows never coexist and share the space: the cell
+/// stays small, and taking the task costs no lock of its own (it happens under the queue's
+/// lock, with the `S` that follows it).
 enum Slot<M, K, T, E> {
     /// The task, waiting for a worker.
     Task(K),
@@ -436,9 +434,8 @@ mod tests {
         assert_eq!(word.key(), key);
     }
 
-    /// The budget in ARCHITECTURE.md: a call's task cell (here with a one-word task) is 40
-    /// bytes, a 64-byte chunk with the `Arc`'s counts and glibc's header; 8 bytes more would
-    /// be an 80-byte one.
+    /// A call's task cell (here with a `usize` for the task) stays within its budget in
+    /// ARCHITECTURE.md (Performance).
     #[test]
     fn a_call_task_cell_stays_in_its_size_class() {
         assert_eq!(

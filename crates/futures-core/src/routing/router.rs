@@ -30,11 +30,11 @@ pub(crate) type WakeHook = Arc<dyn Fn() + Send + Sync>;
 
 /// The part of the router that workers use.
 ///
-/// Aligned to a cache line of its own (twice 64 bytes, as adjacent-line prefetchers pair them),
-/// and `wake_pending` to another: every task's pipe holds an `Arc` of this, so the main thread
-/// writes the reference counts at the start of the allocation on every submit and every
-/// finished task, while workers write `wake_pending` on every announcement. Sharing one line,
-/// the two would make it bounce between cores at every call.
+/// Aligned to cache lines of its own (a pair, as adjacent-line prefetchers fetch them
+/// together), and `wake_pending` to others: every task's pipe holds an `Arc` of this, so the
+/// main thread writes the reference counts at the start of the allocation on every submit and
+/// every finished task, while workers write `wake_pending` on every announcement. On one line,
+/// the two writers would make it bounce between cores at every call.
 #[repr(align(128))]
 pub(crate) struct RouterShared {
     announcements: Announcements,
