@@ -45,6 +45,7 @@ compare-peer:
 # Model-check the cross-thread handshakes with loom (a build of its own, in target/loom).
 loom:
     CARGO_TARGET_DIR=target/loom RUSTFLAGS="--cfg loom" cargo test -p traits-futures --release --test loom
+    CARGO_TARGET_DIR=target/loom RUSTFLAGS="--cfg loom" cargo test -p traits-futures --release --lib loom_models
 
 # traits-core's tests under Miri (its one `unsafe` module, `callback.rs`, stores small closures
 # in place); needs the nightly toolchain with the miri component.

@@ -34,24 +34,42 @@
 //! Closing: `close` refuses later pushes and waits for those in progress (`pushing`), so that
 //! a job is either refused or queued before the workers can see the queue closed; workers
 //! finish the queued jobs, then `pop` returns `None`.
+//!
+//! Model checking: the sleep/wake and close handshakes are explored with loom by the models at
+//! the end of this file (`loom_models`; `just loom`), on loom's mutex, condition variable and
+//! atomics (`sync.rs`, whose `seq_cst` atomics give loom the total order of `SeqCst` accesses)
+//! and a stand-in for the ring (`overflow_ring.rs`); in that build a worker goes to the sleep
+//! path at once, without naps. They found that a refused push could strand a worker asleep
+//! after `close` (now it wakes the sleepers), and a broken variant, a worker that counts itself
+//! as a sleeper only after its last look, is caught as a deadlock.
 
-use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
+#[cfg(not(loom))]
 use std::thread;
+#[cfg(not(loom))]
 use std::time::{Duration, Instant};
 
-use crossbeam_utils::{Backoff, CachePadded};
+use crossbeam_utils::CachePadded;
 
+#[cfg(not(loom))]
+use crossbeam_utils::Backoff;
+
+#[cfg(loom)]
+use crate::pool::overflow_ring::loom_stand_in::OverflowRing;
+#[cfg(not(loom))]
 use crate::pool::overflow_ring::OverflowRing;
+use crate::sync::seq_cst::{AtomicBool, AtomicUsize};
+use crate::sync::{fence, Condvar, Mutex, MutexGuard, Ordering};
 
 /// Jobs the ring holds before pushes overflow.
 const RING_CAPACITY: usize = 1024;
 
 /// How long a worker that found the queue empty sleeps before it looks again (at least).
+#[cfg(not(loom))]
 const IDLE_NAP: Duration = Duration::from_micros(20);
 
 /// How long a worker that finds the queue empty keeps napping and looking before it sleeps
 /// until signalled.
+#[cfg(not(loom))]
 const IDLE_SPIN: Duration = Duration::from_micros(200);
 
 /// A multi-producer, multi-consumer FIFO queue of jobs whose `pop` blocks until a job arrives
@@ -64,6 +82,10 @@ pub(crate) struct JobQueue<T> {
     flags: CachePadded<Flags>,
     sleep: Mutex<Sleep>,
     available: Condvar,
+    /// The broken variant that the model checker must catch (`loom_models`): a worker going to
+    /// sleep counts itself only after its last look at the queue. Set only by a test.
+    #[cfg(loom)]
+    counts_sleeper_late: bool,
 }
 
 struct Flags {
@@ -96,6 +118,8 @@ impl<T> JobQueue<T> {
                 notified: 0,
             }),
             available: Condvar::new(),
+            #[cfg(loom)]
+            counts_sleeper_late: false,
         }
     }
 
@@ -112,6 +136,12 @@ impl<T> JobQueue<T> {
         self.pushing.fetch_add(1, Ordering::SeqCst);
         if self.flags.closed.load(Ordering::SeqCst) {
             self.pushing.fetch_sub(1, Ordering::Release);
+            // A worker that looked while this push was counted saw the queue closed but a push
+            // in progress, and may have gone to sleep after `close` woke everyone: wake it to
+            // look again. Under the lock, which such a worker holds from its look to its wait
+            // (found by the model `a_push_racing_close_is_refused_or_its_job_taken`).
+            let _sleep = self.lock_sleep();
+            self.available.notify_all();
             return Err(job);
         }
         self.jobs.push(job);
@@ -135,9 +165,14 @@ impl<T> JobQueue<T> {
     /// Refuses further jobs and wakes every sleeper; queued jobs are still handed out.
     pub(crate) fn close(&self) {
         self.flags.closed.store(true, Ordering::SeqCst);
+        #[cfg(not(loom))]
         let backoff = Backoff::new();
         while self.pushing.load(Ordering::SeqCst) != 0 {
+            #[cfg(not(loom))]
             backoff.snooze();
+            // loom runs one thread at a time: let the pusher go on.
+            #[cfg(loom)]
+            loom::thread::yield_now();
         }
         // Under the lock: a worker between its last look and its wait holds it.
         let _sleep = self.lock_sleep();
@@ -146,6 +181,7 @@ impl<T> JobQueue<T> {
 
     /// The next job, waiting for one if need be; `None` once the queue is closed and empty.
     pub(crate) fn pop(&self) -> Option<T> {
+        #[cfg(not(loom))]
         let mut idle_since = None;
         loop {
             if let Some(job) = self.jobs.pop() {
@@ -154,23 +190,39 @@ impl<T> JobQueue<T> {
             if self.is_finished() {
                 return None;
             }
-            let now = Instant::now();
-            if now.duration_since(*idle_since.get_or_insert(now)) >= IDLE_SPIN {
-                break;
+            // Under the model checker, no naps: loom knows no time, and every look would only
+            // multiply the interleavings to explore. The worker goes to the sleep path at once.
+            #[cfg(loom)]
+            break;
+            #[cfg(not(loom))]
+            {
+                let now = Instant::now();
+                if now.duration_since(*idle_since.get_or_insert(now)) >= IDLE_SPIN {
+                    break;
+                }
+                idle_wait();
             }
-            idle_wait();
         }
         let mut sleep = self.lock_sleep();
         loop {
             // Counted before the last look (pairs with the `SeqCst` write and read in `push`).
             sleep.sleeping += 1;
+            #[cfg(not(loom))]
             self.publish(&sleep);
+            #[cfg(loom)]
+            if !self.counts_sleeper_late {
+                self.publish(&sleep);
+            }
             fence(Ordering::SeqCst);
             let job = self.jobs.pop();
             if job.is_some() || self.is_finished() {
                 sleep.sleeping -= 1;
                 self.publish(&sleep);
                 return job;
+            }
+            #[cfg(loom)]
+            if self.counts_sleeper_late {
+                self.publish(&sleep);
             }
             sleep = self
                 .available
@@ -200,6 +252,7 @@ impl<T> JobQueue<T> {
 
 /// Waits [`IDLE_NAP`] without looking at the queue: a nap, or where sleeps are coarse
 /// (Windows) yields, so that a job arriving meanwhile is not kept waiting for a millisecond.
+#[cfg(not(loom))]
 fn idle_wait() {
     if cfg!(windows) {
         let until = Instant::now() + IDLE_NAP;
@@ -300,5 +353,116 @@ mod tests {
             .collect();
         taken.sort_unstable();
         assert_eq!(taken, (0..JOBS).collect::<Vec<_>>());
+    }
+}
+
+/// Models of the sleep/wake and close handshakes, explored with loom (see the module's
+/// documentation). The ring is the stand-in of `overflow_ring.rs` in this build.
+#[cfg(all(test, loom))]
+mod loom_models {
+    use std::sync::Arc;
+
+    use loom::sync::mpsc;
+    use loom::thread;
+
+    use super::JobQueue;
+
+    /// Explores `f` with at most `preemptions` preemptions per execution, unless
+    /// `LOOM_MAX_PREEMPTIONS` says otherwise. Unbounded, the first model took 87 s in release
+    /// and the third did not end within five minutes.
+    fn model(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
+        let mut builder = loom::model::Builder::new();
+        if builder.preemption_bound.is_none() {
+            builder.preemption_bound = Some(preemptions);
+        }
+        builder.check(f);
+    }
+
+    /// A worker that takes jobs until `pop` returns `None`, and returns them.
+    fn spawn_worker(queue: &Arc<JobQueue<usize>>) -> thread::JoinHandle<Vec<usize>> {
+        let queue = Arc::clone(queue);
+        thread::spawn(move || std::iter::from_fn(|| queue.pop()).collect())
+    }
+
+    /// One pusher, one worker: the pusher waits for each of two jobs to come out before it
+    /// pushes the next, so a lost wake-up leaves both waiting (loom reports a deadlock); the
+    /// second push meets a worker that has slept and been signalled before. Then closing ends
+    /// the worker.
+    fn one_worker_wakes_for_every_job(queue: JobQueue<usize>) {
+        let queue = Arc::new(queue);
+        let (taken, received) = mpsc::channel();
+        let worker = thread::spawn({
+            let queue = Arc::clone(&queue);
+            move || {
+                while let Some(job) = queue.pop() {
+                    taken.send(job).unwrap();
+                }
+            }
+        });
+        for job in 0..2 {
+            queue.push(job).unwrap();
+            assert_eq!(received.recv(), Ok(job));
+        }
+        queue.close();
+        worker.join().unwrap();
+        assert!(received.try_recv().is_err(), "a job was taken twice");
+    }
+
+    /// Five preemptions: 1 to 1.5 s in release.
+    #[test]
+    fn a_worker_wakes_for_every_push_and_ends_at_close() {
+        model(5, || one_worker_wakes_for_every_job(JobQueue::new()));
+    }
+
+    /// Two workers, one pusher that pushes two jobs and closes: each job is taken exactly once,
+    /// and close wakes every sleeper. Three preemptions: 4 to 7 s in release (four: two
+    /// minutes).
+    #[test]
+    fn two_workers_take_each_job_once_and_both_end_at_close() {
+        model(3, || {
+            let queue = Arc::new(JobQueue::new());
+            let workers = [spawn_worker(&queue), spawn_worker(&queue)];
+            queue.push(1).unwrap();
+            queue.push(2).unwrap();
+            queue.close();
+            let mut taken: Vec<usize> = workers
+                .into_iter()
+                .flat_map(|worker| worker.join().unwrap())
+                .collect();
+            taken.sort_unstable();
+            assert_eq!(taken, [1, 2]);
+        });
+    }
+
+    /// A push racing close, with a worker: the job is refused or taken, never lost, and the
+    /// worker ends. Five preemptions: 9 to 13 s in release.
+    #[test]
+    fn a_push_racing_close_is_refused_or_its_job_taken() {
+        model(5, || {
+            let queue = Arc::new(JobQueue::new());
+            let worker = spawn_worker(&queue);
+            let pusher = thread::spawn({
+                let queue = Arc::clone(&queue);
+                move || queue.push(7).is_ok()
+            });
+            queue.close();
+            let accepted = pusher.join().unwrap();
+            let taken = worker.join().unwrap();
+            assert_eq!(taken, if accepted { vec![7] } else { vec![] });
+            assert_eq!(queue.push(8), Err(8), "a closed queue refuses jobs");
+        });
+    }
+
+    /// The broken variant: a worker going to sleep counts itself only after its last look, so
+    /// a push between that look and the count sees no sleeper and signals none. loom finds the
+    /// interleaving and reports the deadlock.
+    #[test]
+    #[should_panic(expected = "deadlock")]
+    fn the_model_catches_a_sleeper_counted_after_its_last_look() {
+        model(5, || {
+            let mut queue = JobQueue::new();
+            queue.counts_sleeper_late = true;
+            one_worker_wakes_for_every_job(queue);
+        });
     }
 }

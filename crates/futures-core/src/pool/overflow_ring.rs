@@ -37,6 +37,10 @@
 //! blocking consumer that announces itself with a `SeqCst` write before its last look, and a
 //! producer that reads that announcement with a `SeqCst` load after pushing, therefore never
 //! miss each other: either the consumer sees the value or the producer sees the consumer.
+//!
+//! Under the model checker (`cfg(loom)`) the job queue uses `loom_stand_in::OverflowRing`
+//! instead, and the ring above goes unused in that build.
+#![cfg_attr(loom, allow(dead_code))]
 
 use std::mem;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -136,6 +140,65 @@ impl<T> OverflowRing<T> {
     /// Nothing queued (a snapshot).
     pub(crate) fn is_empty(&self) -> bool {
         self.ring.is_empty() && self.overflowed.load(Ordering::SeqCst) == 0
+    }
+}
+
+/// The model checker's stand-in for the ring (`cfg(loom)`): loom sees neither crossbeam's
+/// atomics nor this module's std mutexes, so the job queue's models (`job_queue.rs`,
+/// `loom_models`) run on a queue built from loom's primitives.
+///
+/// What it keeps of `OverflowRing`'s contract: FIFO order; a `push` whose publishing write
+/// (the length, as the ring's compare-and-swap of its tail) is `SeqCst`; a `pop` and an
+/// `is_empty` that, on an empty queue, read that length with `SeqCst` and take no lock (the
+/// length is a `sync::seq_cst` atomic, whose `SeqCst` accesses loom orders totally). What it
+/// does not keep: it is not lock-free (a pop of a value takes a loom mutex), has no capacity and
+/// no overflow, so the ring, the overflow's order and its refills are not model-checked; their
+/// correctness is crossbeam's (`ArrayQueue`) and this module's own tests'.
+#[cfg(loom)]
+pub(crate) mod loom_stand_in {
+    use std::collections::VecDeque;
+
+    use crate::sync::seq_cst::AtomicUsize;
+    use crate::sync::{Mutex, MutexGuard, Ordering};
+
+    /// A FIFO queue under a loom mutex, with its length published in a loom atomic.
+    pub(crate) struct OverflowRing<T> {
+        values: Mutex<VecDeque<T>>,
+        /// `values.len()`, written under the lock.
+        len: AtomicUsize,
+    }
+
+    impl<T> OverflowRing<T> {
+        pub(crate) fn new(_capacity: usize) -> Self {
+            OverflowRing {
+                values: Mutex::new(VecDeque::new()),
+                len: AtomicUsize::new(0),
+            }
+        }
+
+        fn lock(&self) -> MutexGuard<'_, VecDeque<T>> {
+            self.values.lock().unwrap_or_else(|p| p.into_inner())
+        }
+
+        pub(crate) fn push(&self, value: T) {
+            let mut values = self.lock();
+            values.push_back(value);
+            self.len.store(values.len(), Ordering::SeqCst);
+        }
+
+        pub(crate) fn pop(&self) -> Option<T> {
+            if self.len.load(Ordering::SeqCst) == 0 {
+                return None;
+            }
+            let mut values = self.lock();
+            let value = values.pop_front();
+            self.len.store(values.len(), Ordering::SeqCst);
+            value
+        }
+
+        pub(crate) fn is_empty(&self) -> bool {
+            self.len.load(Ordering::SeqCst) == 0
+        }
     }
 }
 
