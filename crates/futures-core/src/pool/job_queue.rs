@@ -15,15 +15,11 @@
 //! submissions the workers, being quicker than the thread that submits, are always looking.
 //! Why a nap rather than a yield: a worker that yields stays runnable, and on a machine with
 //! fewer cores than threads the scheduler then shares the submitting thread's core with it.
-//! Measured on the calls benchmark (a million submissions on two workers, two cores), the
-//! submitting loop took 230 to 300 ms with crossbeam's `Backoff` (looks at once, then after
-//! 1, 2, ... 64 spin hints, then after yields); 300 to 400 ms with looks 1 µs apart, yielding
-//! or spinning in between; 175 to 205 ms with looks 10 µs apart, yielding in between; 157 to
-//! 162 ms with naps. A job that arrives while a worker naps starts up to a nap late: 20 µs
-//! plus the kernel's timer slack (50 µs by default on Linux), which a GUI never notices; a nap
-//! costs the submitting thread nothing, where waking a sleeping worker costs it a system call.
-//! On Windows, whose sleeps last a millisecond or more, a worker yields between looks
-//! instead.
+//! Why not sleep at once: waking a sleeping worker costs the submitting thread a system call,
+//! and a nap costs it nothing. A job that arrives while a worker naps starts up to a nap (plus
+//! the kernel's timer slack) late, which a GUI never notices. On Windows, whose sleeps last a
+//! millisecond or more, a worker yields between looks instead. (Figures for each choice, and
+//! against a crossbeam channel in its place: ARCHITECTURE.md, Performance.)
 //!
 //! Wake-ups: a sleeping worker is counted in `unsignalled` until a push signals it. A push
 //! looks at that count after queueing (`SeqCst` on both sides, so that either the sleeper sees

@@ -26,8 +26,7 @@
 //! append to `incoming` under its own lock, and consumers take from `outgoing` under theirs,
 //! swapping the two deques (under both locks, a constant-time move) when `outgoing` runs dry.
 //! With one lock for both, a producer pushing into a backlog waited for every refill in
-//! progress (measured: the submitting thread blocked about a thousand times per million
-//! calls). Order holds: `outgoing` is older than `incoming`, and values stay counted in
+//! progress. Order holds: `outgoing` is older than `incoming`, and values stay counted in
 //! `overflowed` until they are in the ring, so a push goes to the ring only once everything
 //! queued before it is there.
 //!
