@@ -1,5 +1,8 @@
 //! Error types.
 
+use std::any::Any;
+use std::mem;
+use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
 use thiserror::Error;
@@ -38,6 +41,9 @@ pub struct TaskCancelled;
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum TaskError<E> {
     /// The task panicked; the panic message (or a placeholder for a non-string payload).
+    /// Also a panic in the `Drop` of a task that its pool dropped without running it; the
+    /// message then says so (see [`BackgroundTask`](crate::BackgroundTask), "Panics in task
+    /// code").
     #[error("the task panicked: {0}")]
     Panicked(String),
     /// The task returned `Err` with its own error value.
@@ -215,4 +221,48 @@ pub enum BuildError {
     /// An owned pool needs at least one worker.
     #[error("max_workers must be at least 1")]
     ZeroWorkers,
+}
+
+/// Drops `value`, catching a panic of its `Drop`: returns that panic's message.
+///
+/// Every value of user code that the library drops where nobody could catch its panic (on a
+/// worker, in a pool's or an executor's drop, on a call that must not panic) goes through
+/// here, so that the protocol's next step (the message that ends a future) still happens.
+pub(crate) fn drop_caught<T>(value: T) -> Option<String> {
+    panic::catch_unwind(AssertUnwindSafe(move || drop(value)))
+        .err()
+        .map(panic_message)
+}
+
+/// The text of a panic payload (`&str` or `String`), or a placeholder; consumes the payload.
+///
+/// A payload that is not text is dropped here, and a panic of its own `Drop` is caught and
+/// named in the text. The payload of that second panic is dropped too if it is text, and leaked
+/// otherwise: its `Drop` could panic again, and the regress has to end somewhere.
+pub(crate) fn panic_message(payload: Box<dyn Any + Send>) -> String {
+    const NOT_TEXT: &str = "non-string panic payload";
+    let payload = match payload_text(payload) {
+        Ok(text) => return text,
+        Err(payload) => payload,
+    };
+    match panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        Ok(()) => NOT_TEXT.to_string(),
+        Err(nested) => {
+            let nested = payload_text(nested).unwrap_or_else(|nested| {
+                mem::forget(nested);
+                NOT_TEXT.to_string()
+            });
+            format!("{NOT_TEXT}, whose Drop panicked: {nested}")
+        }
+    }
+}
+
+/// The payload's text, or the payload back if it is not text.
+fn payload_text(payload: Box<dyn Any + Send>) -> Result<String, Box<dyn Any + Send>> {
+    match payload.downcast::<String>() {
+        Ok(text) => Ok(*text),
+        Err(payload) => payload
+            .downcast::<&'static str>()
+            .map(|text| (*text).to_string()),
+    }
 }

@@ -9,12 +9,13 @@ use std::time::Duration;
 
 use traits_core::{Dependency, Derived, Observable};
 
-use crate::error::{RunTimeout, ShutdownError, StopError, SubmitError};
+use crate::error::{drop_caught, panic_message, RunTimeout, ShutdownError, StopError, SubmitError};
 use crate::executor::builder::{default_workers, ExecutorBuilder, PoolChoice};
 use crate::executor::event_loop::Dispatcher;
 use crate::future::spec::TaskSpec;
 use crate::future::task_future::TaskFuture;
 use crate::pool::queued_task::QueuedTask;
+use crate::pool::worker_pool::PoolClosed;
 use crate::routing::pipe::PipeShared;
 use crate::routing::router::{Router, WakeHook};
 use crate::routing::runner::TaskCell;
@@ -45,6 +46,30 @@ use crate::state::ExecutorState;
 /// every task has ended and the owned pool's threads are joined. [`shutdown`](Self::shutdown)
 /// stops and waits, dispatching on the calling thread. Dropping an executor that is not
 /// `Stopped` cancels its tasks and closes its pool without waiting (and logs a warning).
+///
+/// # Dropped without `shutdown`
+/// Its futures still end: none stays `Cancelling` for ever. The drop cancels every future (as
+/// `stop` does), takes back every task that no worker has started (it never runs, and its
+/// future is `Cancelled` before the drop returns), and applies whatever the other tasks have
+/// already sent. A future whose task is still running stays `Cancelling` until that task ends;
+/// with no event loop left to dispatch its last message, the future then delivers it to itself
+/// the next time its state is read (`state()`, `done()` or `cancellable()` and their `get`,
+/// `result()`, `error()`), and its observers, `done`'s included, run inside that read. So a UI
+/// that reads its futures (a redraw, a timer) settles; one that only waits for an observer
+/// must read the future once the task can have ended, or call `shutdown` before dropping the
+/// executor, which is what the warning says. Observers that run inside the drop and panic are
+/// logged, not resumed (a panic cannot leave a `Drop`); one that panics inside a read resumes
+/// out of that read.
+///
+/// # Panics in user code
+/// Observers (and the `Drop` of values discarded on the main thread) run inside the call that
+/// dispatches, and their panic resumes out of it once the executor's bookkeeping is done (see
+/// the crate's "Threads" section). Everything else the library runs or drops for you is
+/// caught: a task's panic fails its future, and a panic in the `Drop` of a task, of its panic
+/// payload or of its unread result ends the future anyway, as [`BackgroundTask`] lists; no
+/// worker thread dies, and `stop` and `shutdown` complete.
+///
+/// [`BackgroundTask`]: crate::BackgroundTask
 ///
 /// `TraitsExecutor` is a cheap handle: [`Clone`] it into button callbacks and async blocks; the
 /// executor lives until its last handle (or running [`Dispatcher`]) is dropped.
@@ -184,7 +209,9 @@ impl TraitsExecutor {
     ///
     /// The future's state does not change until this thread dispatches the task's messages, even
     /// if the task finishes at once. Refused, and the task dropped unrun, unless the executor is
-    /// `Running`. The built-in task types have friendlier functions:
+    /// `Running` ([`SubmitError::NotRunning`]) or if a shared pool has been shut down
+    /// ([`SubmitError::PoolClosed`]); a panic of the refused task's `Drop` is caught and logged,
+    /// and `submit` returns the error. The built-in task types have friendlier functions:
     /// [`submit_call`](crate::submit_call), [`submit_iteration`](crate::submit_iteration),
     /// [`submit_progress`](crate::submit_progress).
     ///
@@ -205,9 +232,16 @@ impl TraitsExecutor {
     /// # executor.shutdown(None)?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    ///
+    /// # Panics
+    /// If a custom [`WorkerPool`](crate::WorkerPool)'s `execute` panics, that panic resumes
+    /// out of `submit`, after the task is cancelled (a worker that takes it later drops it
+    /// unrun) and forgotten by the executor, which has no future to hand back. Also panics if
+    /// 16 777 214 futures of one executor are alive at once.
     pub fn submit<S: TaskSpec>(&self, spec: S) -> Result<TaskFuture<S::Handler>, SubmitError> {
         let state = self.inner.state.get();
         if state != ExecutorState::Running {
+            discard("a task refused by a stopped executor", spec);
             return Err(SubmitError::NotRunning(state));
         }
         let (handler, task) = spec.into_parts();
@@ -225,13 +259,26 @@ impl TraitsExecutor {
             target
         });
         let (future, queued) = made.expect("insert calls its closure");
-        if self.inner.pool.execute(queued).is_err() {
-            // The task was dropped unrun, and so queued an ending for its future; forget the
-            // pipe instead, since the caller gets an error.
-            router.remove(key);
-            return Err(SubmitError::PoolClosed);
+        match panic::catch_unwind(AssertUnwindSafe(|| self.inner.pool.execute(queued))) {
+            Ok(Ok(())) => Ok(future),
+            Ok(Err(PoolClosed)) => {
+                // The pool dropped the task unrun (a panic of its `Drop` was caught there), and
+                // so queued an ending for its future; forget the pipe instead, since the caller
+                // gets an error.
+                router.remove(key);
+                discard("a future refused by its pool", future);
+                Err(SubmitError::PoolClosed)
+            }
+            Err(panic) => {
+                // A custom pool's `execute` panicked, with the task queued or not: cancel it
+                // (a worker that takes it drops it unrun), forget the pipe, and let the pool's
+                // panic go on, as documented.
+                future.cancel();
+                router.remove(key);
+                discard("a future refused by its pool", future);
+                panic::resume_unwind(panic)
+            }
         }
-        Ok(future)
     }
 
     fn router(&self) -> &Router {
@@ -461,6 +508,15 @@ impl Inner {
     }
 }
 
+/// Drops what a refused submit is left with (the task, or a future nobody will see): the
+/// refusal is reported as an error, so a panic of its `Drop` (user code) is caught and logged
+/// rather than unwinding out of `submit`.
+fn discard<T>(what: &str, value: T) {
+    if let Some(panic) = drop_caught(value) {
+        log::warn!("traits-futures: dropping {what} panicked: {panic}");
+    }
+}
+
 impl Default for TraitsExecutor {
     fn default() -> Self {
         TraitsExecutor::new()
@@ -477,9 +533,16 @@ impl Drop for Inner {
             );
             if let Some(router) = self.router.get() {
                 // An observer panicking here must not turn into a panic inside a drop.
-                if router.cancel_all().is_some() {
-                    log::error!("traits-futures: an observer panicked while cancelling at drop");
+                if let Some(panic) = router.cancel_all() {
+                    let panic = panic_message(panic);
+                    log::error!(
+                        "traits-futures: an observer panicked while cancelling at drop: {panic}"
+                    );
                 }
+                // No event loop will dispatch for this router again: each future finishes
+                // itself (at once if its task had not started or has ended, otherwise when its
+                // state is read after its task ends).
+                router.orphan_all();
             }
         }
     }

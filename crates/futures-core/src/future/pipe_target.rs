@@ -48,6 +48,10 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
         FutureInner::cancel(self);
     }
 
+    fn orphan(&self) {
+        FutureInner::orphan(self);
+    }
+
     fn close(&self, after_final_message: bool) {
         let Some(endpoint) = self.endpoint() else {
             return;

@@ -4,12 +4,13 @@
 use std::cell::{Cell, OnceCell};
 use std::fmt;
 use std::ops::Deref;
+use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::Arc;
 
 use traits_core::{ObserverKey, Unobserve};
 
-use crate::error::{NotAvailable, ProtocolViolation, TaskError};
+use crate::error::{panic_message, NotAvailable, ProtocolViolation, TaskError};
 use crate::future::machine::{self, Effect, MachineState};
 use crate::future::property::{FutureProperty, Status, StatusOwner};
 use crate::routing::message::TaskMessage;
@@ -69,6 +70,19 @@ enum Driver<H: FutureHandler> {
     Detached(Cell<Option<Rc<dyn Fn()>>>),
 }
 
+/// Who delivers an executor future's messages.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Delivery {
+    /// The router, when the event loop dispatches (or nobody: a detached future, fed by
+    /// `receive`, or an orphan that has finished).
+    Routed,
+    /// An orphan: its executor was dropped without stopping, and with it the router. The
+    /// future, cancelled, delivers to itself what its pipe holds whenever its state is read.
+    Orphan,
+    /// An orphan delivering now: a read from one of its observers delivers nothing more.
+    Delivering,
+}
+
 /// A future: the main-thread view of one background task.
 ///
 /// Its [`state`](Self::state) is an observable property that changes only on the main thread,
@@ -83,6 +97,17 @@ enum Driver<H: FutureHandler> {
 ///
 /// The built-in futures are aliases: [`CallFuture`](crate::CallFuture),
 /// [`IterationFuture`](crate::IterationFuture), [`ProgressFuture`](crate::ProgressFuture).
+///
+/// # If its executor is dropped
+/// A future outlives the executor that made it. If the executor is dropped without
+/// [`shutdown`](crate::TraitsExecutor::shutdown), every future it had is cancelled, and one
+/// whose task had not started (or had already ended) is `Cancelled` before the drop returns.
+/// One whose task is still running stays `Cancelling` until the task ends; the future then
+/// takes the task's last message itself, with no event loop, the next time its state is read
+/// (through [`state`](Self::state), [`cancellable`](Self::cancellable) or [`done`](Self::done),
+/// [`result`](Self::result) or [`error`](Self::error)). It becomes `Cancelled` inside that
+/// read, and its observers run there; if one panics, the panic resumes out of the read once
+/// the future is done.
 ///
 /// ```
 /// use traits_futures::{submit_iteration, FutureState, TraitsExecutor};
@@ -107,6 +132,9 @@ pub(crate) struct Inner<H: FutureHandler> {
     /// The pipe endpoint's notes on the batch it is dispatching, kept here beside `machine`
     /// so that the future stays small (see [`BatchMarks`]).
     batch: Cell<BatchMarks>,
+    /// Who delivers the pipe's messages: the router, or (its executor dropped) the future
+    /// itself. A byte in the padding beside `machine` and `batch`.
+    delivery: Cell<Delivery>,
     /// The observers of `state`, `cancellable` and `done`.
     status: Status,
     /// The task's return value or error, set by the final message. The error is boxed: a
@@ -179,6 +207,7 @@ impl<H: FutureHandler> TaskFuture<H> {
             inner: Rc::new(Inner {
                 machine: Cell::new(MachineState::Waiting),
                 batch: Cell::new(BatchMarks::default()),
+                delivery: Cell::new(Delivery::Routed),
                 status: Status::new(),
                 outcome: OnceCell::new(),
                 driver,
@@ -273,6 +302,7 @@ impl<H: FutureHandler> TaskFuture<H> {
     /// # Ok::<(), traits_futures::ProtocolViolation>(())
     /// ```
     pub fn result(&self) -> Result<&H::Output, NotAvailable> {
+        self.inner.settle();
         match self.inner.machine.get().public() {
             FutureState::Completed => match self.inner.outcome.get() {
                 Some(Ok(value)) => Ok(value),
@@ -293,6 +323,7 @@ impl<H: FutureHandler> TaskFuture<H> {
     /// # Ok::<(), traits_futures::ProtocolViolation>(())
     /// ```
     pub fn error(&self) -> Result<&TaskError<H::Error>, NotAvailable> {
+        self.inner.settle();
         match self.inner.machine.get().public() {
             FutureState::Failed => match self.inner.outcome.get() {
                 Some(Err(error)) => Ok(error),
@@ -402,6 +433,69 @@ impl<H: FutureHandler> Inner<H> {
         self.status.changed(old, public);
     }
 
+    /// The executor is gone (see [`PipeTarget::orphan`](crate::routing::pipe::PipeTarget)):
+    /// from now on the future delivers its pipe's messages itself. If it was cancelled before
+    /// its task started, the task is taken back from the pool if no worker has it yet; then
+    /// whatever has arrived is delivered.
+    pub(crate) fn orphan(&self) {
+        let Some(endpoint) = self.endpoint() else {
+            return;
+        };
+        if self.is_done() {
+            return;
+        }
+        self.delivery.set(Delivery::Orphan);
+        if self.machine.get() == MachineState::CancellingBeforeStart {
+            endpoint.shared().withdraw();
+        }
+        self.settle();
+    }
+
+    /// An orphan first delivers to itself what its pipe holds (every read of its state calls
+    /// this); any other future does nothing here.
+    pub(crate) fn settle(&self) {
+        if self.delivery.get() == Delivery::Orphan {
+            self.deliver_to_orphan();
+        }
+    }
+
+    /// An orphan's own dispatch: what its pipe holds now, then, once done, the pipe closed, as
+    /// the router would. An observer's panic resumes after that bookkeeping.
+    #[cold]
+    fn deliver_to_orphan(&self) {
+        self.delivery.set(Delivery::Delivering);
+        let delivered = panic::catch_unwind(AssertUnwindSafe(|| {
+            // Each dispatch takes the pipe's batch once: the first may only finish a batch the
+            // router had begun. Bounded, as a task that keeps sending never leaves it empty.
+            for _ in 0..2 {
+                if self.is_done()
+                    || PipeTarget::dispatch(self, usize::MAX, &mut || false, &|| {}) == 0
+                {
+                    break;
+                }
+            }
+        }));
+        let done = self.is_done();
+        let closed = if done {
+            panic::catch_unwind(AssertUnwindSafe(|| PipeTarget::close(self, false))).err()
+        } else {
+            None
+        };
+        self.delivery.set(if done {
+            Delivery::Routed
+        } else {
+            Delivery::Orphan
+        });
+        let mut panics = delivered.err().into_iter().chain(closed);
+        if let Some(panic) = panics.next() {
+            for other in panics {
+                let other = panic_message(other);
+                log::error!("traits-futures: a second panic while delivering to a future: {other}");
+            }
+            panic::resume_unwind(panic);
+        }
+    }
+
     /// Done, read from the internal state (cheaper than the observable, for the router).
     pub(crate) fn is_done(&self) -> bool {
         self.machine.get().public().is_done()
@@ -421,6 +515,7 @@ impl<H: FutureHandler> StatusOwner for Inner<H> {
     }
 
     fn state(&self) -> FutureState {
+        self.settle();
         self.machine.get().public()
     }
 }

@@ -4,6 +4,7 @@ use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 
+use crate::error::panic_message;
 use crate::pool::worker_pool::{Job, PoolClosed, WorkerPool};
 
 /// Runs tasks on a rayon thread pool: rayon's global pool, or one of your own.
@@ -66,8 +67,11 @@ impl RayonPool {
 impl WorkerPool for RayonPool {
     fn execute(&self, job: Job) -> Result<(), PoolClosed> {
         let guarded = move || {
-            if panic::catch_unwind(AssertUnwindSafe(job)).is_err() {
-                log::error!("traits-futures: a job panicked on a rayon thread");
+            // Rayon aborts the process on a panic that reaches it, and a payload's own `Drop`
+            // may panic: `panic_message` catches that too.
+            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(job)) {
+                let panic = panic_message(payload);
+                log::error!("traits-futures: a job panicked on a rayon thread: {panic}");
             }
         };
         match &self.pool {

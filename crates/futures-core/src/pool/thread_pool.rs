@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 
+use crate::error::panic_message;
 use crate::pool::job_queue::JobQueue;
 use crate::pool::queued_task::{QueuedTask, Runnable};
 use crate::pool::worker_pool::{Job, PoolClosed, WorkerPool};
@@ -129,8 +130,11 @@ impl ThreadPool {
             .name(format!("{}-w{index}", self.name))
             .spawn(move || {
                 while let Some(task) = queue.pop() {
-                    // Tasks catch their own panics; this protects the thread from other jobs.
-                    let _ = panic::catch_unwind(AssertUnwindSafe(|| task.run()));
+                    // `run` catches every panic of user code itself (`queued_task.rs`); this
+                    // only keeps the thread alive should that ever change.
+                    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| task.run())) {
+                        let _ = panic_message(payload);
+                    }
                 }
             });
         match spawned {

@@ -39,7 +39,9 @@ pub struct PoolClosed;
 /// [`ExecutorBuilder::worker_pool`](crate::ExecutorBuilder::worker_pool) to share it between
 /// executors (the executor then never shuts it down). Implement this trait to run tasks on
 /// another pool (rayon, tokio's blocking pool, …). A pool that drops a job without running it
-/// makes that task's future `Failed` with [`TaskError::Dropped`](crate::TaskError::Dropped).
+/// makes that task's future `Failed` with [`TaskError::Dropped`](crate::TaskError::Dropped)
+/// (or `Cancelled`, if it was cancelled meanwhile). A job an executor hands in never panics,
+/// whether run or dropped: it catches its task's panics itself, those of its `Drop` included.
 ///
 /// ```
 /// use traits_futures::{Job, PoolClosed, WorkerPool};

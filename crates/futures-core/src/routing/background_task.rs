@@ -69,6 +69,37 @@ impl<'a, M> TaskContext<'a, M> {
 /// before a worker picked it up, `run` is never called. Everything `run` owns is dropped before
 /// the final message is sent, so its cleanup has happened by the time the future is done.
 ///
+/// # Panics in task code
+///
+/// Whatever panics, the future still reaches a done state, stop and shutdown still complete,
+/// no worker thread dies, and the panic never comes out of an executor call on the main
+/// thread:
+///
+/// * `run` panics: the future ends `Failed` with [`TaskError::Panicked`] and the panic's
+///   message. A payload that is not text gives `"non-string panic payload"`; if that payload's
+///   own `Drop` panics too, the message says so (`"non-string panic payload, whose Drop
+///   panicked: …"`), and a payload thrown by that `Drop` which is not text either is leaked
+///   rather than dropped.
+/// * The task is dropped without running (what it captured is dropped, and its `Drop`
+///   panics): cancelled before a worker took it, or still queued when the executor stopped,
+///   the future ends `Cancelled` as usual (the panic is logged at `warn`); dropped unrun by its
+///   pool otherwise, it ends `Failed` with [`TaskError::Panicked`], whose message says that the
+///   pool dropped the task and what its `Drop` panicked with (without a panic, that is
+///   [`TaskError::Dropped`]). A task refused by [`submit`](crate::TraitsExecutor::submit) is
+///   dropped there, and a panic of its `Drop` is caught and logged: `submit` returns its error.
+/// * A value the task returned (or its error) that nobody will read, because its future was
+///   dropped meanwhile, is dropped on the worker: a panic of its `Drop` is caught and logged.
+///   Values that reach the main thread are dropped there, like any of the program's values: a
+///   result discarded after a cancel is dropped while the event loop dispatches, and a panic
+///   of its `Drop` resumes out of the dispatching call, as an observer's would.
+///
+/// Panicking in `Drop` is still a bug: Rust aborts the process when a `Drop` panics while its
+/// thread is already unwinding (a value owned by `run` that is dropped as `run` panics), and no
+/// library can catch that.
+///
+/// [`TaskError::Panicked`]: crate::TaskError::Panicked
+/// [`TaskError::Dropped`]: crate::TaskError::Dropped
+///
 /// ```
 /// use std::convert::Infallible;
 /// use traits_futures::{BackgroundTask, TaskContext};

@@ -43,6 +43,12 @@ pub(crate) trait PipeTarget {
     fn is_finished(&self) -> bool;
     /// Cancels the future (executor stop).
     fn cancel(&self);
+    /// The executor was dropped without stopping, and the router with it: from now on the
+    /// future (already cancelled) delivers its pipe's messages to itself, whenever its state is
+    /// read, and at once as far as they have arrived. A task no worker has taken yet is taken
+    /// back ([`PipeOwner::withdraw`]), so that its future ends now. Observers run inside; a
+    /// panic of one resumes out of this call once the bookkeeping is done.
+    fn orphan(&self);
     /// The future is done and the pipe removed: discard whatever else arrives (f91).
     /// `after_final_message` says that the future finished on a final message from this pipe,
     /// which the worker side only accepts as its last (it already discards anything later).

@@ -20,7 +20,7 @@
 
 use std::mem;
 
-use crate::error::TaskError;
+use crate::error::{drop_caught, TaskError};
 use crate::routing::background_task::MessageSink;
 use crate::routing::message::TaskMessage;
 use crate::routing::router::{PipeKey, RouterShared};
@@ -198,8 +198,8 @@ impl<M, K, T, E> Slot<M, K, T, E> {
         }
     }
 
-    /// Queues a custom message; false if the slot cannot hold one (never, in `Open`).
-    fn push_custom(&mut self, custom: M) -> bool {
+    /// Queues a custom message; hands it back if the slot cannot hold one (never, in `Open`).
+    fn push_custom(&mut self, custom: M) -> Result<(), M> {
         match self {
             Slot::Spill(spill) => spill.customs.push(custom),
             Slot::Empty => {
@@ -208,43 +208,61 @@ impl<M, K, T, E> Slot<M, K, T, E> {
                     tail: None,
                 }))
             }
-            Slot::Task(_) | Slot::Tail(_) => return false,
+            Slot::Task(_) | Slot::Tail(_) => return Err(custom),
         }
-        true
+        Ok(())
     }
 
-    /// Queues the final message; false if the slot cannot hold it (never, in `Open`).
-    fn push_tail(&mut self, tail: Tail<T, E>) -> bool {
+    /// Queues the final message; hands it back if the slot cannot hold it (never, in `Open`).
+    fn push_tail(&mut self, tail: Tail<T, E>) -> Result<(), Tail<T, E>> {
         match self {
             Slot::Spill(spill) if spill.tail.is_none() => spill.tail = Some(tail),
             Slot::Empty => *self = Slot::Tail(tail),
-            Slot::Spill(_) | Slot::Task(_) | Slot::Tail(_) => return false,
+            Slot::Spill(_) | Slot::Task(_) | Slot::Tail(_) => return Err(tail),
         }
-        true
+        Ok(())
     }
 }
 
 /// Queues `message` in `slot` and the marks of `word` if the protocol allows it here and the
-/// future is not done; under the queue's lock. `Some` whether this starts a batch (the key must
-/// be announced); `None` if it was discarded.
+/// future is not done; under the queue's lock. `Ok` with whether this starts a batch (the key
+/// must be announced); `Err` with the message if it was refused, for the caller to drop outside
+/// the lock (its `Drop` is user code, and may panic).
 fn push<M, K, T, E>(
     slot: &mut Slot<M, K, T, E>,
     word: &PipeWord,
     message: TaskMessage<M, T, E>,
-) -> Option<bool> {
+) -> Result<bool, TaskMessage<M, T, E>> {
     let marks = word.marks();
     if marks & CLOSED != 0 {
-        return None;
+        return Err(message);
     }
-    let (accepted, set) = match (phase(marks), message) {
-        (Phase::Fresh, TaskMessage::Started) => (true, HEAD_STARTED | OPEN),
-        (Phase::Fresh, TaskMessage::Abandoned) => (true, HEAD_ABANDONED | ENDED),
-        (Phase::Open, TaskMessage::Custom(custom)) => (slot.push_custom(custom), 0),
-        (Phase::Open, TaskMessage::Returned(value)) => (slot.push_tail(Ok(value)), ENDED),
-        (Phase::Open, TaskMessage::Failed(error)) => (slot.push_tail(Err(Box::new(error))), ENDED),
-        _ => (false, 0),
+    let set = match (phase(marks), message) {
+        (Phase::Fresh, TaskMessage::Started) => HEAD_STARTED | OPEN,
+        (Phase::Fresh, TaskMessage::Abandoned) => HEAD_ABANDONED | ENDED,
+        (Phase::Open, TaskMessage::Custom(custom)) => {
+            slot.push_custom(custom).map_err(TaskMessage::Custom)?;
+            0
+        }
+        (Phase::Open, TaskMessage::Returned(value)) => {
+            slot.push_tail(Ok(value)).map_err(tail_message)?;
+            ENDED
+        }
+        (Phase::Open, TaskMessage::Failed(error)) => {
+            slot.push_tail(Err(Box::new(error))).map_err(tail_message)?;
+            ENDED
+        }
+        (_, message) => return Err(message),
     };
-    accepted.then(|| word.set(set | SCHEDULED) & SCHEDULED == 0)
+    Ok(word.set(set | SCHEDULED) & SCHEDULED == 0)
+}
+
+/// A final message back as the message it was.
+fn tail_message<M, T, E>(tail: Tail<T, E>) -> TaskMessage<M, T, E> {
+    match tail {
+        Ok(value) => TaskMessage::Returned(value),
+        Err(error) => TaskMessage::Failed(*error),
+    }
 }
 
 impl<M, T, E> PipeShared<M, T, E> {
@@ -308,7 +326,7 @@ impl<M, T, E, K> PipeShared<M, T, E, K> {
             }
             (task, push(&mut slot, &self.word, TaskMessage::Started))
         };
-        if announce == Some(true) {
+        if matches!(announce, Ok(true)) {
             self.router.announce(self.word.key());
         }
         Some((task, true))
@@ -316,16 +334,22 @@ impl<M, T, E, K> PipeShared<M, T, E, K> {
 
     /// The worker's side: queues `message`; announces the pipe if this starts a new batch.
     /// Messages sent after the future is done, or out of the protocol's order (after the final
-    /// one), are discarded with a log line (f91).
+    /// one), are discarded with a log line (f91); they are dropped outside the lock, and a panic
+    /// of their `Drop` (user code, on a worker) is caught and logged.
     pub(crate) fn send(&self, message: TaskMessage<M, T, E>) {
-        let announce = push(&mut self.lock(), &self.word, message);
-        match announce {
-            Some(true) => self.router.announce(self.word.key()),
-            Some(false) => {}
-            None => log::warn!(
-                "traits-futures: message for a finished future discarded ({:?})",
-                self.word.key()
-            ),
+        let pushed = push(&mut self.lock(), &self.word, message);
+        match pushed {
+            Ok(true) => self.router.announce(self.word.key()),
+            Ok(false) => {}
+            Err(message) => {
+                log::warn!(
+                    "traits-futures: message for a finished future discarded ({:?})",
+                    self.word.key()
+                );
+                if let Some(panic) = drop_caught(message) {
+                    log::warn!("traits-futures: dropping a discarded message panicked: {panic}");
+                }
+            }
         }
     }
 }
@@ -354,6 +378,11 @@ pub(crate) trait PipeOwner<M, T, E>: Send + Sync {
     fn close(&self) -> Option<Tail<T, E>>;
     /// Tells the task that its future was cancelled.
     fn cancel(&self);
+    /// The executor is gone: if no worker has taken the task yet, takes it back and queues `A`
+    /// in its place (unannounced: the caller takes the batch next), so that a cancelled future
+    /// ends without waiting for a worker. The task is dropped here, on the calling thread, and
+    /// a panic of its `Drop` is caught and logged. Returns whether the task was still there.
+    fn withdraw(&self) -> bool;
     /// What is queued: head, number of custom messages, and the final message's kind (`true`
     /// for `R`).
     #[cfg(loom)]
@@ -384,6 +413,24 @@ impl<M: Send, T: Send, E: Send, K: Send> PipeOwner<M, T, E> for PipeShared<M, T,
 
     fn cancel(&self) {
         PipeShared::cancel(self);
+    }
+
+    fn withdraw(&self) -> bool {
+        let task = {
+            let mut slot = self.lock();
+            let Some(task) = slot.take_task() else {
+                return false;
+            };
+            // The phase is still `Fresh` (the task was there): `A` is always accepted.
+            let _ = push(&mut slot, &self.word, TaskMessage::Abandoned);
+            task
+        };
+        if let Some(panic) = drop_caught(task) {
+            log::warn!(
+                "traits-futures: dropping a cancelled task that never ran panicked: {panic}"
+            );
+        }
+        true
     }
 
     #[cfg(loom)]

@@ -17,6 +17,7 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use crate::block_deque::BlockDeque;
+use crate::error::panic_message;
 use crate::routing::announcements::Announcements;
 use crate::routing::pipe::PipeTarget;
 pub(crate) use crate::routing::pipe_key::PipeKey;
@@ -156,6 +157,27 @@ impl Router {
             }
         }
         first_panic
+    }
+
+    /// The executor is dropped without having stopped (every future is cancelled already):
+    /// empties the table, turning every live future into an orphan that finishes itself
+    /// ([`PipeTarget::orphan`]); futures nobody else holds are dropped. Whatever user code does
+    /// meanwhile (observers, `Drop`s), every future is orphaned: a panic is caught and logged,
+    /// since this runs inside a `Drop`.
+    pub(crate) fn orphan_all(&self) {
+        let targets: Vec<_> = self.pipes.borrow_mut().drain().map(|(_, t)| t).collect();
+        self.active.borrow_mut().clear();
+        for target in targets {
+            let orphaned = panic::catch_unwind(AssertUnwindSafe(|| target.orphan()));
+            // The last handle to a future nobody kept runs user `Drop` code too.
+            let dropped = panic::catch_unwind(AssertUnwindSafe(move || drop(target)));
+            for panic in [orphaned.err(), dropped.err()].into_iter().flatten() {
+                let panic = panic_message(panic);
+                log::error!(
+                    "traits-futures: a panic while finishing a dropped executor's future: {panic}"
+                );
+            }
+        }
     }
 
     /// Posts a sentinel through the same queue as the tasks' announcements; returns the count

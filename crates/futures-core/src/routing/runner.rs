@@ -3,11 +3,16 @@
 //! `A` if cancelled before starting; otherwise `S`, the task, then `R` or `X`. A job that the pool
 //! drops without running still ends its future (`A` if it was cancelled, `S` then
 //! `X(Dropped)` otherwise), so that no future waits forever and a stopping executor can stop.
+//!
+//! User code that runs here (the task, its `Drop` when it is dropped unrun, a panic payload's
+//! `Drop`) may panic: each is caught, and the message that ends the future is sent anyway, so
+//! that neither run nor abandon ever unwinds into the pool. A task dropped unrun whose `Drop`
+//! panics still ends `Cancelled` if it was cancelled (the panic is logged), and otherwise
+//! `Failed` with [`TaskError::Panicked`] naming both what happened and the panic.
 
-use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 
-use crate::error::TaskError;
+use crate::error::{drop_caught, panic_message, TaskError};
 use crate::pool::queued_task::Runnable;
 use crate::routing::background_task::{BackgroundTask, TaskContext};
 use crate::routing::message::TaskMessage;
@@ -31,10 +36,19 @@ impl<T: BackgroundTask> Runnable for TaskCell<T> {
             return;
         };
         if !started {
-            drop(task);
+            // Cancelled before it started: whatever the task's `Drop` does, the future ends
+            // `Cancelled` (the machine allows nothing else after a cancel).
+            if let Some(panic) = drop_caught(task) {
+                log::warn!(
+                    "traits-futures: dropping a cancelled task that never ran panicked: {panic}"
+                );
+            }
             self.send(TaskMessage::Abandoned);
             return;
         }
+        // The task is consumed inside: its `Drop` runs before the final message, under the
+        // same guard as its `run`. A payload whose own `Drop` panics is dealt with by
+        // `panic_message`.
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
             let context = TaskContext::new(self);
             task.run(&context)
@@ -51,23 +65,23 @@ impl<T: BackgroundTask> Runnable for TaskCell<T> {
         let Some((task, _)) = self.take_task(false) else {
             return;
         };
-        drop(task);
+        let panic = drop_caught(task);
         if self.is_cancelled() {
+            if let Some(panic) = panic {
+                log::warn!(
+                    "traits-futures: dropping a cancelled task that never ran panicked: {panic}"
+                );
+            }
             self.send(TaskMessage::Abandoned);
         } else {
+            let error = match panic {
+                None => TaskError::Dropped,
+                Some(panic) => TaskError::Panicked(format!(
+                    "the worker pool dropped the task without running it, and its Drop panicked: {panic}"
+                )),
+            };
             self.send(TaskMessage::Started);
-            self.send(TaskMessage::Failed(TaskError::Dropped));
+            self.send(TaskMessage::Failed(error));
         }
-    }
-}
-
-/// The text of a panic payload (`&str` or `String`), or a placeholder.
-pub(crate) fn panic_message(payload: Box<dyn Any + Send>) -> String {
-    match payload.downcast::<String>() {
-        Ok(message) => *message,
-        Err(payload) => match payload.downcast::<&'static str>() {
-            Ok(message) => (*message).to_string(),
-            Err(_) => "non-string panic payload".to_string(),
-        },
     }
 }
