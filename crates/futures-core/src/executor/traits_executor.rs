@@ -1,6 +1,6 @@
 //! [`TraitsExecutor`]: submits tasks, routes their messages, and runs the executor's lifecycle.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
@@ -41,7 +41,7 @@ use crate::state::ExecutorState;
 /// (the headless loop), or one of the GUI integrations.
 ///
 /// # Lifecycle
-/// `Running` → [`stop`](Self::stop) → `Stopping` (every future is cancelled) → `Stopped` once
+/// `Running` → [`stop`](Self::stop) (every future is cancelled) → `Stopping` → `Stopped` once
 /// every task has ended and the owned pool's threads are joined. [`shutdown`](Self::shutdown)
 /// stops and waits, dispatching on the calling thread. Dropping an executor that is not
 /// `Stopped` cancels its tasks and closes its pool without waiting (and logs a warning).
@@ -74,6 +74,10 @@ pub(crate) struct Inner {
     pool: PoolChoice,
     /// How to wake the main thread's event loop (async dispatcher or notify callback).
     wake_hook: RefCell<Option<WakeHook>>,
+    /// Set when `stop()` begins, before it cancels the futures: from then on submits (and
+    /// another `stop()`) are refused, though the state stays `Running` until every future has
+    /// been cancelled.
+    stopping: Cell<bool>,
 }
 
 /// The executor's one state transition function: `None` if the input does not apply.
@@ -128,6 +132,7 @@ impl TraitsExecutor {
                 router: OnceCell::new(),
                 pool,
                 wake_hook: RefCell::new(None),
+                stopping: Cell::new(false),
             }),
         }
     }
@@ -206,10 +211,7 @@ impl TraitsExecutor {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn submit<S: TaskSpec>(&self, spec: S) -> Result<TaskFuture<S::Handler>, SubmitError> {
-        let state = self.inner.state.get();
-        if state != ExecutorState::Running {
-            return Err(SubmitError::NotRunning(state));
-        }
+        self.inner.accepting().map_err(SubmitError::NotRunning)?;
         let (handler, task) = spec.into_parts();
         let router = self.router();
         let mut made = None;
@@ -238,8 +240,17 @@ impl TraitsExecutor {
         self.inner.router()
     }
 
-    /// Begins stopping: `Stopping` at once, every future cancelled before this returns; `Stopped`
-    /// when every task has ended (as their messages are dispatched). Does not block.
+    /// Begins stopping: every future is cancelled, then the executor is `Stopping`, both before
+    /// this returns; `Stopped` when every task has ended (as their messages are dispatched).
+    /// Does not block.
+    ///
+    /// The order is the original's: observers of `Stopping` (and of `running`) see every future
+    /// already cancelled, so they may call [`shutdown`](Self::shutdown). Observers of the
+    /// cancellations run while the state is still `Running`, but the executor already refuses
+    /// work: `submit` returns `SubmitError::NotRunning(Stopping)` and `stop` returns
+    /// `StopError::NotRunning(Stopping)`; `shutdown` from there finishes the stop itself. If an
+    /// observer panics, every future is still cancelled and the state still moves on before the
+    /// first panic resumes out of this call.
     ///
     /// ```
     /// use traits_futures::{ExecutorState, TraitsExecutor};
@@ -250,27 +261,9 @@ impl TraitsExecutor {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn stop(&self) -> Result<(), StopError> {
-        let state = self.inner.state.get();
-        let next = transition(state, ExecutorInput::Stop).ok_or(StopError::NotRunning(state))?;
-        // Observers run during each step; whatever they do, every future is cancelled and the
-        // bookkeeping done before the first panic resumes.
-        let mut first_panic = panic::catch_unwind(AssertUnwindSafe(|| {
-            self.inner.state.set(next);
-        }))
-        .err();
-        if let Some(router) = self.inner.router.get() {
-            if let Some(panic) = router.cancel_all() {
-                first_panic.get_or_insert(panic);
-            }
-        }
-        if let Err(panic) =
-            panic::catch_unwind(AssertUnwindSafe(|| self.inner.complete_stop_if_idle()))
-        {
-            first_panic.get_or_insert(panic);
-        }
-        if let Some(panic) = first_panic {
-            panic::resume_unwind(panic);
-        }
+        self.inner.accepting().map_err(StopError::NotRunning)?;
+        self.inner.stopping.set(true);
+        self.inner.finish_stop();
         Ok(())
     }
 
@@ -291,7 +284,13 @@ impl TraitsExecutor {
     /// ```
     pub fn shutdown(&self, timeout: Option<Duration>) -> Result<(), ShutdownError> {
         if self.inner.state.get() == ExecutorState::Running {
-            self.stop().expect("a running executor can always stop");
+            if self.inner.stopping.get() {
+                // From an observer of a cancellation, inside `stop()`: finish the stop here
+                // (the outer call then finds nothing left to do).
+                self.inner.finish_stop();
+            } else {
+                self.stop().expect("a running executor can always stop");
+            }
         }
         let stopped = || self.inner.state.get() == ExecutorState::Stopped;
         self.run_until(stopped, timeout)
@@ -424,6 +423,38 @@ impl Inner {
     fn router(&self) -> &Router {
         self.router
             .get_or_init(|| Router::new(self.wake_hook.borrow().clone()))
+    }
+
+    /// `Ok` while tasks are accepted; otherwise the state to report (`Stopping` from the moment
+    /// `stop()` begins, while it cancels the futures).
+    fn accepting(&self) -> Result<(), ExecutorState> {
+        match self.state.get() {
+            ExecutorState::Running if self.stopping.get() => Err(ExecutorState::Stopping),
+            ExecutorState::Running => Ok(()),
+            state => Err(state),
+        }
+    }
+
+    /// The rest of `stop()`, once `stopping` is set: cancel every future, then `Stopping`, then
+    /// `Stopped` if no task is left. Observers run during each step; whatever they do, every
+    /// step is taken before the first panic resumes. Re-entrant: a `shutdown()` from an
+    /// observer of a cancellation runs it to the end, and the outer call then finds each step
+    /// done.
+    fn finish_stop(&self) {
+        let mut first_panic = self.router.get().and_then(Router::cancel_all);
+        if let Some(next) = transition(self.state.get(), ExecutorInput::Stop) {
+            if let Err(panic) = panic::catch_unwind(AssertUnwindSafe(|| {
+                self.state.set(next);
+            })) {
+                first_panic.get_or_insert(panic);
+            }
+        }
+        if let Err(panic) = panic::catch_unwind(AssertUnwindSafe(|| self.complete_stop_if_idle())) {
+            first_panic.get_or_insert(panic);
+        }
+        if let Some(panic) = first_panic {
+            panic::resume_unwind(panic);
+        }
     }
 
     fn running_tasks(&self) -> usize {
