@@ -6,7 +6,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::panic;
+use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
@@ -15,25 +15,52 @@ use std::time::{Duration, Instant};
 
 use crate::error::RunTimeout;
 use crate::executor::traits_executor::Inner;
-use crate::routing::router::Step;
+use crate::routing::router::{HookId, Step};
 
 impl Inner {
     /// Dispatches up to `budget` pending messages without blocking; returns how many.
     pub(crate) fn dispatch_pending(&self, budget: usize) -> usize {
-        if let Some(router) = self.router.get() {
-            router.clear_wake_pending();
-        }
-        let mut count = 0;
-        while count < budget {
-            match self.dispatch(budget - count, &mut || false) {
-                (0, _) => break,
-                (n, _) => count += n,
+        let Some(router) = self.router.get() else {
+            return 0;
+        };
+        router.clear_wake_pending();
+        self.wake_again_after_panic(|| {
+            let mut count = 0;
+            while count < budget {
+                match self.dispatch(budget - count, &mut || false) {
+                    (0, _) => break,
+                    (n, _) => count += n,
+                }
+            }
+            count
+        })
+    }
+
+    /// Runs `dispatching`; if an observer's panic comes out of it, requests a new wake for
+    /// whatever it left undispatched before resuming the panic. The wake that started this
+    /// dispatch was consumed, and the keys already taken are not announced again: without it, a
+    /// notify or async loop would not come back for the rest of the batch.
+    fn wake_again_after_panic<R>(&self, dispatching: impl FnOnce() -> R) -> R {
+        match panic::catch_unwind(AssertUnwindSafe(dispatching)) {
+            Ok(value) => value,
+            Err(payload) => {
+                if let Some(router) = self.router.get() {
+                    router.request_wake_if_pending();
+                }
+                panic::resume_unwind(payload)
             }
         }
-        count
     }
 
     pub(crate) fn run_until(
+        &self,
+        condition: impl FnMut() -> bool,
+        timeout: Option<Duration>,
+    ) -> Result<(), RunTimeout> {
+        self.wake_again_after_panic(|| self.run_until_inner(condition, timeout))
+    }
+
+    fn run_until_inner(
         &self,
         mut condition: impl FnMut() -> bool,
         timeout: Option<Duration>,
@@ -125,6 +152,11 @@ const BUDGET_PER_POLL: usize = 1024;
 /// `futures::executor::LocalPool`). It yields after 1024 messages so that a long burst never
 /// starves the UI. It keeps the executor alive while it runs.
 ///
+/// Every live dispatcher of an executor is woken, alongside its wake callback (see
+/// [`set_wake_callback`](crate::TraitsExecutor::set_wake_callback)), and every one ends at
+/// `Stopped`; one is enough, and creating a second while another is alive logs a warning.
+/// Dropping a dispatcher unregisters it, and at `Stopped` it lets go of its waker.
+///
 /// It is an ordinary `Future`, so any executor can drive it; here the calling thread blocks on
 /// it until an observer stops the executor:
 ///
@@ -145,19 +177,55 @@ const BUDGET_PER_POLL: usize = 1024;
 pub struct Dispatcher {
     executor: Rc<Inner>,
     waker: Arc<Mutex<Option<Waker>>>,
+    /// Its wake hook among the router's (`None` if made after `Stopped`, or once dropped).
+    hook: Option<HookId>,
 }
 
 impl Dispatcher {
     pub(crate) fn new(executor: Rc<Inner>) -> Self {
         let waker: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
         let slot = Arc::clone(&waker);
-        executor.set_wake_hook(Some(Arc::new(move || {
+        let hook = executor.add_wake_hook(Arc::new(move || {
             let waker = slot.lock().unwrap_or_else(|p| p.into_inner()).clone();
             if let Some(waker) = waker {
                 waker.wake();
             }
-        })));
-        Dispatcher { executor, waker }
+        }));
+        if hook.is_some() {
+            let others = executor.dispatchers.get();
+            if others > 0 {
+                log::warn!(
+                    "traits-futures: a Dispatcher was made while {others} other(s) of the same \
+                     executor are alive; every one is woken and every one ends at Stopped, but \
+                     one is enough"
+                );
+            }
+            executor.dispatchers.set(others + 1);
+        }
+        Dispatcher {
+            executor,
+            waker,
+            hook,
+        }
+    }
+
+    fn set_waker(&self, waker: Option<&Waker>) {
+        let mut slot = self.waker.lock().unwrap_or_else(|p| p.into_inner());
+        match waker {
+            Some(waker) if slot.as_ref().is_some_and(|w| w.will_wake(waker)) => {}
+            Some(waker) => *slot = Some(waker.clone()),
+            None => *slot = None,
+        }
+    }
+}
+
+impl Drop for Dispatcher {
+    fn drop(&mut self) {
+        if let Some(hook) = self.hook.take() {
+            self.executor.remove_wake_hook(hook);
+            let alive = self.executor.dispatchers.get();
+            self.executor.dispatchers.set(alive.saturating_sub(1));
+        }
     }
 }
 
@@ -167,14 +235,10 @@ impl Future for Dispatcher {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         // Register the waker before draining: a message announced after the drain starts
         // either is drained now or calls the hook, which wakes this waker.
-        {
-            let mut slot = self.waker.lock().unwrap_or_else(|p| p.into_inner());
-            if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                *slot = Some(cx.waker().clone());
-            }
-        }
+        self.set_waker(Some(cx.waker()));
         let dispatched = self.executor.dispatch_pending(BUDGET_PER_POLL);
         if self.executor.is_stopped() {
+            self.set_waker(None); // nothing will wake it again: let go of the task
             return Poll::Ready(());
         }
         if dispatched == BUDGET_PER_POLL {

@@ -1,6 +1,6 @@
 //! [`TraitsExecutor`]: submits tasks, routes their messages, and runs the executor's lifecycle.
 
-use std::cell::{Cell, OnceCell, RefCell};
+use std::cell::{Cell, OnceCell};
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
@@ -16,7 +16,7 @@ use crate::future::spec::TaskSpec;
 use crate::future::task_future::TaskFuture;
 use crate::pool::queued_task::QueuedTask;
 use crate::routing::pipe::PipeShared;
-use crate::routing::router::{Router, WakeHook};
+use crate::routing::router::{HookId, Router, WakeHook};
 use crate::routing::runner::TaskCell;
 use crate::state::ExecutorState;
 
@@ -72,12 +72,14 @@ pub(crate) struct Inner {
     /// Created with the first task (e80).
     pub(crate) router: OnceCell<Router>,
     pool: PoolChoice,
-    /// How to wake the main thread's event loop (async dispatcher or notify callback).
-    wake_hook: RefCell<Option<WakeHook>>,
     /// Set when `stop()` begins, before it cancels the futures: from then on submits (and
     /// another `stop()`) are refused, though the state stays `Running` until every future has
     /// been cancelled.
     stopping: Cell<bool>,
+    /// The notify integration's wake callback, among the router's wake hooks.
+    wake_callback: Cell<Option<HookId>>,
+    /// How many `Dispatcher`s are registered (a second one is logged).
+    pub(crate) dispatchers: Cell<usize>,
 }
 
 /// The executor's one state transition function: `None` if the input does not apply.
@@ -131,8 +133,9 @@ impl TraitsExecutor {
                 state,
                 router: OnceCell::new(),
                 pool,
-                wake_hook: RefCell::new(None),
                 stopping: Cell::new(false),
+                wake_callback: Cell::new(None),
+                dispatchers: Cell::new(0),
             }),
         }
     }
@@ -355,14 +358,27 @@ impl TraitsExecutor {
     }
 
     /// Installs `callback` as the way workers wake this thread's event loop (the *notify*
-    /// integration), replacing any previous one (including an async [`Dispatcher`]'s).
+    /// integration), replacing the previous wake callback, if any (which is then dropped and
+    /// never called again; replacing one logs a warning). Async [`Dispatcher`]s are not
+    /// replaced: they and the callback are all woken.
     ///
     /// Workers call it at most once per burst of messages: after a call, the next one comes only
     /// once this thread has called [`dispatch_pending`](Self::dispatch_pending) (or another
     /// dispatching method), and a message that arrives after that always causes a new call.
-    /// The callback usually runs on a worker thread (and once on this thread, when the executor
-    /// reaches `Stopped`): it should only ask the UI to wake (egui's `request_repaint`, a winit
+    /// If messages are already waiting when it is installed (say, after a headless
+    /// [`run_until`](Self::run_until)), it is called once at once, on this thread.
+    ///
+    /// The callback usually runs on a worker thread (also on this thread: when installed with
+    /// messages waiting, and once when the executor reaches `Stopped`): it should only ask the UI to wake (egui's `request_repaint`, a winit
     /// `EventLoopProxy::send_event`, slint's `invoke_from_event_loop`), never dispatch itself.
+    ///
+    /// If it panics (a `send(..).unwrap()` into a UI channel that has closed), the panic is
+    /// caught and logged at `error` level (the first time; later ones at `debug`); the worker
+    /// goes on with its task, the messages stay queued and are dispatched by the next dispatch,
+    /// and the callback is called again for the burst after that dispatch.
+    ///
+    /// At `Stopped` the callback is called one last time and then dropped, with whatever it
+    /// captures; a callback installed after `Stopped` is dropped at once.
     ///
     /// ```
     /// use std::sync::{atomic::{AtomicUsize, Ordering}, Arc};
@@ -381,7 +397,15 @@ impl TraitsExecutor {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn set_wake_callback(&self, callback: impl Fn() + Send + Sync + 'static) {
-        self.inner.set_wake_hook(Some(Arc::new(callback)));
+        let hook: WakeHook = Arc::new(callback);
+        let new = self.inner.add_wake_hook(hook);
+        if let Some(old) = self.inner.wake_callback.replace(new) {
+            self.inner.remove_wake_hook(old);
+            log::warn!(
+                "traits-futures: set_wake_callback replaced the executor's previous wake \
+                 callback, which will not be called again"
+            );
+        }
     }
 
     /// A future that dispatches this executor's messages whenever it is woken, and ends once
@@ -389,8 +413,8 @@ impl TraitsExecutor {
     /// single-threaded executor (glib's `spawn_future_local`, a tokio `LocalSet`,
     /// `futures::executor::LocalPool`); signal listeners spawned there then update the UI.
     ///
-    /// Creating it installs its waker as the executor's wake callback (see
-    /// [`set_wake_callback`](Self::set_wake_callback)).
+    /// Creating it registers its waker beside the executor's other ways to wake (a wake
+    /// callback, other dispatchers): every one is woken, and every dispatcher ends at `Stopped`.
     ///
     /// ```
     /// use futures::executor::LocalPool;
@@ -421,8 +445,7 @@ impl TraitsExecutor {
 
 impl Inner {
     fn router(&self) -> &Router {
-        self.router
-            .get_or_init(|| Router::new(self.wake_hook.borrow().clone()))
+        self.router.get_or_init(|| Router::new(None))
     }
 
     /// `Ok` while tasks are accepted; otherwise the state to report (`Stopping` from the moment
@@ -461,15 +484,24 @@ impl Inner {
         self.router.get().map_or(0, Router::live)
     }
 
-    pub(crate) fn set_wake_hook(&self, hook: Option<WakeHook>) {
-        if let Some(router) = self.router.get() {
-            router.shared().set_wake_hook(hook.clone());
+    /// Registers a way to wake the event loop (creating the router); `None`, and `hook`
+    /// dropped, once `Stopped`: nothing will need a wake again.
+    pub(crate) fn add_wake_hook(&self, hook: WakeHook) -> Option<HookId> {
+        if self.is_stopped() {
+            return None;
         }
-        *self.wake_hook.borrow_mut() = hook;
+        self.router().add_wake_hook(hook)
     }
 
-    /// Stopping and no task left: join the owned pool, then `Stopped`, then wake the event loop
-    /// (an async dispatcher ends on it).
+    pub(crate) fn remove_wake_hook(&self, hook: HookId) {
+        if let Some(router) = self.router.get() {
+            router.shared().remove_wake_hook(hook);
+        }
+    }
+
+    /// Stopping and no task left: join the owned pool, then `Stopped`, then wake the event loops
+    /// one last time (an async dispatcher ends on it) and release the wake hooks, with whatever
+    /// they capture (futures the user keeps hold the router's shared half, not the hooks).
     /// Returns whether it stopped the executor.
     pub(crate) fn complete_stop_if_idle(&self) -> bool {
         if self.running_tasks() != 0 {
@@ -479,10 +511,15 @@ impl Inner {
             return false;
         };
         self.pool.shutdown_owned();
-        self.state.set(next);
-        let hook = self.wake_hook.borrow().clone();
-        if let Some(hook) = hook {
-            hook();
+        let stopped = panic::catch_unwind(AssertUnwindSafe(|| {
+            self.state.set(next);
+        }));
+        self.wake_callback.set(None);
+        if let Some(router) = self.router.get() {
+            router.shared().wake_and_release_hooks();
+        }
+        if let Err(panic) = stopped {
+            panic::resume_unwind(panic);
         }
         true
     }
@@ -512,6 +549,11 @@ impl Drop for Inner {
                     log::error!("traits-futures: an observer panicked while cancelling at drop");
                 }
             }
+        }
+        // Nothing can dispatch any more: let go of the wake callback and what it captures,
+        // which the futures the user keeps would otherwise keep alive.
+        if let Some(router) = self.router.get() {
+            router.shared().release_hooks();
         }
     }
 }

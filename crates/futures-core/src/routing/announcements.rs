@@ -67,6 +67,11 @@ impl Announcements {
         let _ = sleeping; // the loom build's `wait` looks again instead of sleeping
     }
 
+    /// Whether a key is waiting to be taken.
+    pub(crate) fn has_pending(&self) -> bool {
+        !self.lock().keys.is_empty()
+    }
+
     /// Moves every pending key, in announcement order, to the back of `into` (main thread).
     pub(crate) fn take_into(&self, into: &mut BlockDeque<PipeKey>) {
         let mut pending = self.lock();
