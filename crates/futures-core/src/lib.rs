@@ -39,7 +39,8 @@
 //! * Custom task types: a [`FutureHandler`] (main thread) and a [`BackgroundTask`] (worker),
 //!   joined by a [`TaskSpec`], with typed messages.
 //! * The event loop: [`TraitsExecutor::run_until`] and [`TraitsExecutor::dispatch_pending`];
-//!   [`Dispatcher`] and [`TraitsExecutor::set_wake_callback`] for GUIs.
+//!   [`Dispatcher`] and [`TraitsExecutor::set_wake_callback`] for GUIs; a [`LoopWaker`] wakes
+//!   any of them from another thread (a Ctrl-C handler).
 //! * Worker pools: the built-in [`ThreadPool`], or any [`WorkerPool`]; with the features
 //!   `rayon` and `tokio`, `RayonPool` (a rayon thread pool) and `TokioBlockingPool` (a tokio
 //!   runtime's blocking threads).
@@ -82,7 +83,7 @@ pub use error::{
     TaskCancelled, TaskError,
 };
 pub use executor::builder::ExecutorBuilder;
-pub use executor::event_loop::Dispatcher;
+pub use executor::event_loop::{Dispatcher, LoopWaker};
 pub use executor::traits_executor::TraitsExecutor;
 pub use future::property::FutureProperty;
 pub use future::spec::TaskSpec;

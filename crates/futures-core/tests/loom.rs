@@ -22,6 +22,8 @@
 //! * a wake callback installed while messages wait, and while a worker sends more, is called
 //!   (once, at once) and loses none of them, although a wake was requested before it with no
 //!   callback to hear it (`wake_callback_installed_*`);
+//! * a `LoopWaker`'s wake from another thread always ends the headless loop's sleep, so that it
+//!   re-checks its condition (`loop_waker_*`);
 //! * cancellation racing the start of a task (`cancel_*`): exactly one of `Abandoned`/`Started`
 //!   is queued, the task never runs once its worker could see the cancel, and nothing is
 //!   delivered after `cancel()`.
@@ -359,6 +361,32 @@ fn wake_callback_installed_while_messages_wait_and_a_worker_sends_loses_none() {
             );
             assert_eq!(future.result(), Ok(&value));
         }
+        stop(&executor);
+    });
+}
+
+/// Another thread raises a flag and wakes the loop while the main thread runs the headless loop
+/// until the flag is up (without a deadline: a lost wake would spin for ever, which loom
+/// reports). No task sends anything.
+#[test]
+fn loop_waker_always_ends_the_headless_loops_sleep() {
+    model(|| {
+        start_iteration();
+        let pool = LoomPool::new(Mode::Run);
+        let executor = executor_on(&pool);
+        let waker = executor.waker();
+        let flag = Arc::new(AtomicBool::new(false));
+        let raiser = {
+            let flag = Arc::clone(&flag);
+            thread::spawn(move || {
+                flag.store(true, Ordering::Release);
+                waker.wake();
+            })
+        };
+        executor
+            .run_until(|| flag.load(Ordering::Acquire), None)
+            .unwrap();
+        raiser.join().unwrap();
         stop(&executor);
     });
 }

@@ -2,7 +2,8 @@
 //! methods of the same names) and the async integration, [`Dispatcher`], a future that
 //! dispatches when woken. The notify integration is
 //! [`TraitsExecutor::set_wake_callback`](crate::TraitsExecutor::set_wake_callback); all three
-//! share the router's coalesced wake-up and one dispatch step, [`Inner::dispatch`].
+//! share the router's coalesced wake-up and one dispatch step, [`Inner::dispatch`]. A
+//! [`LoopWaker`] wakes any of them from another thread.
 
 use std::fmt;
 use std::future::Future;
@@ -15,7 +16,8 @@ use std::time::{Duration, Instant};
 
 use crate::error::RunTimeout;
 use crate::executor::traits_executor::Inner;
-use crate::routing::router::{HookId, Step};
+use crate::routing::announcements::Woke;
+use crate::routing::router::{HookId, RouterShared, Step};
 
 impl Inner {
     /// Dispatches up to `budget` pending messages without blocking; returns how many.
@@ -101,7 +103,11 @@ impl Inner {
             }
             match self.router.get() {
                 Some(router) => {
-                    router.wait(deadline);
+                    // Woken from outside (a `LoopWaker`): the condition may hold now, with
+                    // nothing to dispatch.
+                    if router.wait(deadline) == Woke::Woken && check() {
+                        return Ok(());
+                    }
                 }
                 None => match deadline {
                     // No task was ever submitted: nothing can arrive.
@@ -252,5 +258,78 @@ impl Future for Dispatcher {
 impl fmt::Debug for Dispatcher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Dispatcher").finish_non_exhaustive()
+    }
+}
+
+/// Wakes an executor's event loop from any thread: `Send + Sync + Clone`, made by
+/// [`TraitsExecutor::waker`](crate::TraitsExecutor::waker).
+///
+/// [`wake`](Self::wake) makes the headless loop ([`run_until`](crate::TraitsExecutor::run_until),
+/// and so [`shutdown`](crate::TraitsExecutor::shutdown)) re-check its condition at once, even
+/// though no task has sent anything; it also wakes every async [`Dispatcher`] and calls the
+/// notify integration's wake callback. This is how a Ctrl-C handler, a timer thread or a
+/// network thread gets the main thread to look at a flag it set.
+///
+/// Set what the condition reads *before* calling `wake`: the loop may already be awake and
+/// about to check. A wake that comes while the loop is not sleeping is not lost: its next sleep
+/// returns at once (and a spurious re-check of the condition is harmless). Each call wakes the
+/// loop and calls the wake callback: wakes are not coalesced, so call it for events, not in a
+/// tight loop. The handle stays valid, and harmless, after the executor is stopped or dropped.
+///
+/// ```
+/// use std::sync::{atomic::{AtomicBool, Ordering}, Arc};
+/// use std::time::Duration;
+/// use traits_futures::{submit_call, testing::TEST_TIMEOUT, FutureState, TraitsExecutor};
+///
+/// let executor = TraitsExecutor::new();
+/// let (release, gate) = std::sync::mpsc::channel::<()>();
+/// let slow = submit_call(&executor, move || gate.recv_timeout(Duration::from_secs(60)).is_ok())?;
+///
+/// // Another thread (a Ctrl-C handler, say) raises a flag and wakes the loop.
+/// let interrupted = Arc::new(AtomicBool::new(false));
+/// let waker = executor.waker();
+/// let handler = std::thread::spawn({
+///     let interrupted = interrupted.clone();
+///     move || {
+///         interrupted.store(true, Ordering::SeqCst);
+///         waker.wake();
+///     }
+/// });
+///
+/// // The task sends nothing while it waits, yet the loop returns once the flag is up.
+/// executor.run_until(
+///     || slow.done().get() || interrupted.load(Ordering::SeqCst),
+///     Some(TEST_TIMEOUT),
+/// )?;
+/// assert!(slow.cancel());
+/// let _ = release.send(()); // (a task cancelled before it started is dropped unrun)
+/// executor.run_until(|| slow.done().get(), Some(TEST_TIMEOUT))?;
+/// assert_eq!(slow.state().get(), FutureState::Cancelled);
+/// handler.join().unwrap();
+/// executor.shutdown(Some(TEST_TIMEOUT))?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct LoopWaker {
+    router: Arc<RouterShared>,
+}
+
+impl LoopWaker {
+    pub(crate) fn new(router: Arc<RouterShared>) -> Self {
+        LoopWaker { router }
+    }
+
+    /// Wakes the executor's event loops (any thread): the headless loop re-checks its
+    /// condition, every `Dispatcher` is polled, the wake callback is called (on this thread; a
+    /// panic of the callback is caught and logged, as when a worker calls it). Never blocks
+    /// for long: it takes two short locks.
+    pub fn wake(&self) {
+        self.router.wake_loop();
+    }
+}
+
+impl fmt::Debug for LoopWaker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoopWaker").finish_non_exhaustive()
     }
 }

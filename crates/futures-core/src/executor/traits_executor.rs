@@ -11,7 +11,7 @@ use traits_core::{Dependency, Derived, Observable};
 
 use crate::error::{RunTimeout, ShutdownError, StopError, SubmitError};
 use crate::executor::builder::{default_workers, ExecutorBuilder, PoolChoice};
-use crate::executor::event_loop::Dispatcher;
+use crate::executor::event_loop::{Dispatcher, LoopWaker};
 use crate::future::spec::TaskSpec;
 use crate::future::task_future::TaskFuture;
 use crate::pool::queued_task::QueuedTask;
@@ -369,7 +369,8 @@ impl TraitsExecutor {
     /// [`run_until`](Self::run_until)), it is called once at once, on this thread.
     ///
     /// The callback usually runs on a worker thread (also on this thread: when installed with
-    /// messages waiting, and once when the executor reaches `Stopped`): it should only ask the UI to wake (egui's `request_repaint`, a winit
+    /// messages waiting, and once when the executor reaches `Stopped`; and on the thread of a
+    /// [`LoopWaker`]): it should only ask the UI to wake (egui's `request_repaint`, a winit
     /// `EventLoopProxy::send_event`, slint's `invoke_from_event_loop`), never dispatch itself.
     ///
     /// If it panics (a `send(..).unwrap()` into a UI channel that has closed), the panic is
@@ -406,6 +407,20 @@ impl TraitsExecutor {
                  callback, which will not be called again"
             );
         }
+    }
+
+    /// A handle that wakes this executor's event loop from any thread: the headless loop
+    /// re-checks its condition, every [`Dispatcher`] is polled, and the wake callback is called.
+    /// For a Ctrl-C handler, a timer or a network thread; see [`LoopWaker`].
+    ///
+    /// ```
+    /// let executor = traits_futures::TraitsExecutor::new();
+    /// let waker = executor.waker();
+    /// std::thread::spawn(move || waker.wake()).join().unwrap();
+    /// # executor.shutdown(None).unwrap();
+    /// ```
+    pub fn waker(&self) -> LoopWaker {
+        LoopWaker::new(Arc::clone(self.router().shared()))
     }
 
     /// A future that dispatches this executor's messages whenever it is woken, and ends once

@@ -3,8 +3,9 @@
 //! Workers announce a pipe's key when its queue goes from empty to non-empty
 //! ([`RouterShared::announce`], into [`Announcements`]); the main thread takes every pending key
 //! at once into its inbox, looks each pipe up in a table (a `slotmap::SlotMap`) and dispatches its
-//! messages one at a time. The headless event loop blocks until a key is pending. For event
-//! loops that must be woken another way, the wake hooks ([`WakeHooks`]) are called at most once per burst: `wake_pending` is set
+//! messages one at a time. The headless event loop blocks until a key is pending (or another
+//! thread wakes it, [`RouterShared::wake_loop`]). For event loops that must be woken another
+//! way, the wake hooks ([`WakeHooks`]) are called at most once per burst: `wake_pending` is set
 //! by the first announcement and cleared by the main thread before it drains, so an
 //! announcement that races with the drain either is drained or causes a new wake.
 //!
@@ -21,7 +22,7 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use crate::block_deque::BlockDeque;
-use crate::routing::announcements::Announcements;
+use crate::routing::announcements::{Announcements, Woke};
 use crate::routing::pipe::PipeTarget;
 pub(crate) use crate::routing::pipe_key::PipeKey;
 use crate::routing::pipe_key::MAX_LIVE_PIPES;
@@ -72,6 +73,14 @@ impl RouterShared {
         if !self.wake_pending.swap(true, Ordering::AcqRel) {
             self.wake_hooks.call();
         }
+    }
+
+    /// Wakes every event loop from outside (any thread, the executor's `LoopWaker`): the
+    /// headless loop's sleep, so that it re-checks its condition, and every hook, whether or
+    /// not a wake is pending (an outside wake is not a message: the UI should look at once).
+    pub(crate) fn wake_loop(&self) {
+        self.announcements.wake();
+        self.wake_hooks.call();
     }
 
     /// Registers a wake hook (see [`Router::add_wake_hook`], which also resets the flag).
@@ -361,10 +370,11 @@ impl Router {
         inbox.pop_front()
     }
 
-    /// Blocks until a key is pending or the deadline passes; returns whether one is.
-    pub(crate) fn wait(&self, deadline: Option<Instant>) -> bool {
+    /// Blocks until a key is pending, another thread wakes the loop, or the deadline passes;
+    /// says which.
+    pub(crate) fn wait(&self, deadline: Option<Instant>) -> Woke {
         if !self.active.borrow().is_empty() || !self.inbox.borrow().is_empty() {
-            return true;
+            return Woke::Announced;
         }
         self.shared.announcements.wait(deadline)
     }
