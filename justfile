@@ -22,6 +22,10 @@ test-pools:
 demo:
     cargo run --release -p examples --example quick_start
 
+# The Ctrl-C example, unattended: it sends itself SIGINT and checks the task ends Cancelled.
+ctrl-c:
+    cargo run -p examples --example ctrl_c -- --self-test
+
 # The GTK4 example's unattended self-test under Xvfb (needs libgtk-4-dev and xvfb).
 gui-smoke:
     GSK_RENDERER=cairo xvfb-run -a cargo run -p examples --features gtk --example gtk_primes -- --self-test target/gtk_primes.png

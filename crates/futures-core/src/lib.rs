@@ -38,7 +38,9 @@
 //!   one shared state machine ([`FutureState`]).
 //! * Custom task types: a [`FutureHandler`] (main thread) and a [`BackgroundTask`] (worker),
 //!   joined by a [`TaskSpec`], with typed messages.
-//! * The event loop: [`TraitsExecutor::run_until`] and [`TraitsExecutor::dispatch_pending`].
+//! * The event loop: [`TraitsExecutor::run_until`] and [`TraitsExecutor::dispatch_pending`];
+//!   [`Dispatcher`] and [`TraitsExecutor::set_wake_callback`] for GUIs; a [`LoopWaker`] wakes
+//!   any of them from another thread (a Ctrl-C handler).
 //! * Worker pools: the built-in [`ThreadPool`], or any [`WorkerPool`]; with the features
 //!   `rayon` and `tokio`, `RayonPool` (a rayon thread pool) and `TokioBlockingPool` (a tokio
 //!   runtime's blocking threads).
@@ -50,6 +52,9 @@
 //! if one panics, the message has already been applied, the router's bookkeeping is completed,
 //! and the panic resumes out of the dispatching call (`run_until`, `dispatch_pending`,
 //! `shutdown`); the executor and every other future keep working.
+//! What that dispatch left undispatched gets a new wake (a notify or async loop comes back for
+//! it). A wake callback that panics on a worker is caught and logged, never unwinds into the
+//! worker (see [`TraitsExecutor::set_wake_callback`]).
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -78,7 +83,7 @@ pub use error::{
     TaskCancelled, TaskError,
 };
 pub use executor::builder::ExecutorBuilder;
-pub use executor::event_loop::Dispatcher;
+pub use executor::event_loop::{Dispatcher, LoopWaker};
 pub use executor::traits_executor::TraitsExecutor;
 pub use future::property::FutureProperty;
 pub use future::spec::TaskSpec;

@@ -19,6 +19,11 @@
 //!   (`wake_up_*`): no message is ever stranded (each is dispatched, or a wake was requested after
 //!   the main thread's last drain began), and at most one wake is requested per drain;
 //! * a burst with no drain in between costs exactly one wake (`burst_*`);
+//! * a wake callback installed while messages wait, and while a worker sends more, is called
+//!   (once, at once) and loses none of them, although a wake was requested before it with no
+//!   callback to hear it (`wake_callback_installed_*`);
+//! * a `LoopWaker`'s wake from another thread always ends the headless loop's sleep, so that it
+//!   re-checks its condition (`loop_waker_*`);
 //! * cancellation racing the start of a task (`cancel_*`): exactly one of `Abandoned`/`Started`
 //!   is queued, the task never runs once its worker could see the cancel, and nothing is
 //!   delivered after `cancel()`.
@@ -316,6 +321,72 @@ fn burst_of_messages_costs_exactly_one_wake() {
         assert_eq!(wakes.count(), 2, "the burst after a drain wakes once more");
         wakes.drain(&executor);
         assert_eq!(third.result(), Ok(&3));
+        stop(&executor);
+    });
+}
+
+/// Messages wait (a wake was requested with no callback installed, so `wake_pending` is set)
+/// when the main thread installs a wake callback, while a second worker sends. Installing
+/// resets the flag and calls the callback at once, since messages wait; the worker's
+/// announcement, before or after, adds at most one more call; after one drain, and one more if
+/// a wake came after it, every message has been dispatched.
+#[test]
+fn wake_callback_installed_while_messages_wait_and_a_worker_sends_loses_none() {
+    model(|| {
+        start_iteration();
+        let pool = LoomPool::new(Mode::Run);
+        let executor = executor_on(&pool);
+        let first = submit_call(&executor, || 1u8).unwrap();
+        pool.join(); // its messages wait, and no callback heard of them
+        let second = submit_call(&executor, || 2u8).unwrap();
+
+        let wakes = Wakes::install(&executor);
+        assert!(
+            wakes.count() >= 1,
+            "a callback installed while messages wait was not called"
+        );
+        wakes.drain(&executor);
+        pool.join();
+
+        assert!(wakes.count() <= 2, "{} wakes for 1 drain", wakes.count());
+        if wakes.requested() {
+            wakes.drain(&executor);
+        }
+        for (future, value) in [(&first, 1), (&second, 2)] {
+            assert!(
+                future.done().get(),
+                "lost wake-up: {:?} still queued; {} wakes",
+                queued_inputs(future),
+                wakes.count(),
+            );
+            assert_eq!(future.result(), Ok(&value));
+        }
+        stop(&executor);
+    });
+}
+
+/// Another thread raises a flag and wakes the loop while the main thread runs the headless loop
+/// until the flag is up (without a deadline: a lost wake would spin for ever, which loom
+/// reports). No task sends anything.
+#[test]
+fn loop_waker_always_ends_the_headless_loops_sleep() {
+    model(|| {
+        start_iteration();
+        let pool = LoomPool::new(Mode::Run);
+        let executor = executor_on(&pool);
+        let waker = executor.waker();
+        let flag = Arc::new(AtomicBool::new(false));
+        let raiser = {
+            let flag = Arc::clone(&flag);
+            thread::spawn(move || {
+                flag.store(true, Ordering::Release);
+                waker.wake();
+            })
+        };
+        executor
+            .run_until(|| flag.load(Ordering::Acquire), None)
+            .unwrap();
+        raiser.join().unwrap();
         stop(&executor);
     });
 }

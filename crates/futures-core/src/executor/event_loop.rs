@@ -2,11 +2,12 @@
 //! methods of the same names) and the async integration, [`Dispatcher`], a future that
 //! dispatches when woken. The notify integration is
 //! [`TraitsExecutor::set_wake_callback`](crate::TraitsExecutor::set_wake_callback); all three
-//! share the router's coalesced wake-up and one dispatch step, [`Inner::dispatch`].
+//! share the router's coalesced wake-up and one dispatch step, [`Inner::dispatch`]. A
+//! [`LoopWaker`] wakes any of them from another thread.
 
 use std::fmt;
 use std::future::Future;
-use std::panic;
+use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
@@ -15,25 +16,53 @@ use std::time::{Duration, Instant};
 
 use crate::error::RunTimeout;
 use crate::executor::traits_executor::Inner;
-use crate::routing::router::Step;
+use crate::routing::announcements::Woke;
+use crate::routing::router::{HookId, RouterShared, Step};
 
 impl Inner {
     /// Dispatches up to `budget` pending messages without blocking; returns how many.
     pub(crate) fn dispatch_pending(&self, budget: usize) -> usize {
-        if let Some(router) = self.router.get() {
-            router.clear_wake_pending();
-        }
-        let mut count = 0;
-        while count < budget {
-            match self.dispatch(budget - count, &mut || false) {
-                (0, _) => break,
-                (n, _) => count += n,
+        let Some(router) = self.router.get() else {
+            return 0;
+        };
+        router.clear_wake_pending();
+        self.wake_again_after_panic(|| {
+            let mut count = 0;
+            while count < budget {
+                match self.dispatch(budget - count, &mut || false) {
+                    (0, _) => break,
+                    (n, _) => count += n,
+                }
+            }
+            count
+        })
+    }
+
+    /// Runs `dispatching`; if an observer's panic comes out of it, requests a new wake for
+    /// whatever it left undispatched before resuming the panic. The wake that started this
+    /// dispatch was consumed, and the keys already taken are not announced again: without it, a
+    /// notify or async loop would not come back for the rest of the batch.
+    fn wake_again_after_panic<R>(&self, dispatching: impl FnOnce() -> R) -> R {
+        match panic::catch_unwind(AssertUnwindSafe(dispatching)) {
+            Ok(value) => value,
+            Err(payload) => {
+                if let Some(router) = self.router.get() {
+                    router.request_wake_if_pending();
+                }
+                panic::resume_unwind(payload)
             }
         }
-        count
     }
 
     pub(crate) fn run_until(
+        &self,
+        condition: impl FnMut() -> bool,
+        timeout: Option<Duration>,
+    ) -> Result<(), RunTimeout> {
+        self.wake_again_after_panic(|| self.run_until_inner(condition, timeout))
+    }
+
+    fn run_until_inner(
         &self,
         mut condition: impl FnMut() -> bool,
         timeout: Option<Duration>,
@@ -74,7 +103,11 @@ impl Inner {
             }
             match self.router.get() {
                 Some(router) => {
-                    router.wait(deadline);
+                    // Woken from outside (a `LoopWaker`): the condition may hold now, with
+                    // nothing to dispatch.
+                    if router.wait(deadline) == Woke::Woken && check() {
+                        return Ok(());
+                    }
                 }
                 None => match deadline {
                     // No task was ever submitted: nothing can arrive.
@@ -125,6 +158,11 @@ const BUDGET_PER_POLL: usize = 1024;
 /// `futures::executor::LocalPool`). It yields after 1024 messages so that a long burst never
 /// starves the UI. It keeps the executor alive while it runs.
 ///
+/// Every live dispatcher of an executor is woken, alongside its wake callback (see
+/// [`set_wake_callback`](crate::TraitsExecutor::set_wake_callback)), and every one ends at
+/// `Stopped`; one is enough, and creating a second while another is alive logs a warning.
+/// Dropping a dispatcher unregisters it, and at `Stopped` it lets go of its waker.
+///
 /// It is an ordinary `Future`, so any executor can drive it; here the calling thread blocks on
 /// it until an observer stops the executor:
 ///
@@ -145,19 +183,55 @@ const BUDGET_PER_POLL: usize = 1024;
 pub struct Dispatcher {
     executor: Rc<Inner>,
     waker: Arc<Mutex<Option<Waker>>>,
+    /// Its wake hook among the router's (`None` if made after `Stopped`, or once dropped).
+    hook: Option<HookId>,
 }
 
 impl Dispatcher {
     pub(crate) fn new(executor: Rc<Inner>) -> Self {
         let waker: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
         let slot = Arc::clone(&waker);
-        executor.set_wake_hook(Some(Arc::new(move || {
+        let hook = executor.add_wake_hook(Arc::new(move || {
             let waker = slot.lock().unwrap_or_else(|p| p.into_inner()).clone();
             if let Some(waker) = waker {
                 waker.wake();
             }
-        })));
-        Dispatcher { executor, waker }
+        }));
+        if hook.is_some() {
+            let others = executor.dispatchers.get();
+            if others > 0 {
+                log::warn!(
+                    "traits-futures: a Dispatcher was made while {others} other(s) of the same \
+                     executor are alive; every one is woken and every one ends at Stopped, but \
+                     one is enough"
+                );
+            }
+            executor.dispatchers.set(others + 1);
+        }
+        Dispatcher {
+            executor,
+            waker,
+            hook,
+        }
+    }
+
+    fn set_waker(&self, waker: Option<&Waker>) {
+        let mut slot = self.waker.lock().unwrap_or_else(|p| p.into_inner());
+        match waker {
+            Some(waker) if slot.as_ref().is_some_and(|w| w.will_wake(waker)) => {}
+            Some(waker) => *slot = Some(waker.clone()),
+            None => *slot = None,
+        }
+    }
+}
+
+impl Drop for Dispatcher {
+    fn drop(&mut self) {
+        if let Some(hook) = self.hook.take() {
+            self.executor.remove_wake_hook(hook);
+            let alive = self.executor.dispatchers.get();
+            self.executor.dispatchers.set(alive.saturating_sub(1));
+        }
     }
 }
 
@@ -167,14 +241,10 @@ impl Future for Dispatcher {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         // Register the waker before draining: a message announced after the drain starts
         // either is drained now or calls the hook, which wakes this waker.
-        {
-            let mut slot = self.waker.lock().unwrap_or_else(|p| p.into_inner());
-            if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                *slot = Some(cx.waker().clone());
-            }
-        }
+        self.set_waker(Some(cx.waker()));
         let dispatched = self.executor.dispatch_pending(BUDGET_PER_POLL);
         if self.executor.is_stopped() {
+            self.set_waker(None); // nothing will wake it again: let go of the task
             return Poll::Ready(());
         }
         if dispatched == BUDGET_PER_POLL {
@@ -188,5 +258,78 @@ impl Future for Dispatcher {
 impl fmt::Debug for Dispatcher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Dispatcher").finish_non_exhaustive()
+    }
+}
+
+/// Wakes an executor's event loop from any thread: `Send + Sync + Clone`, made by
+/// [`TraitsExecutor::waker`](crate::TraitsExecutor::waker).
+///
+/// [`wake`](Self::wake) makes the headless loop ([`run_until`](crate::TraitsExecutor::run_until),
+/// and so [`shutdown`](crate::TraitsExecutor::shutdown)) re-check its condition at once, even
+/// though no task has sent anything; it also wakes every async [`Dispatcher`] and calls the
+/// notify integration's wake callback. This is how a Ctrl-C handler, a timer thread or a
+/// network thread gets the main thread to look at a flag it set.
+///
+/// Set what the condition reads *before* calling `wake`: the loop may already be awake and
+/// about to check. A wake that comes while the loop is not sleeping is not lost: its next sleep
+/// returns at once (and a spurious re-check of the condition is harmless). Each call wakes the
+/// loop and calls the wake callback: wakes are not coalesced, so call it for events, not in a
+/// tight loop. The handle stays valid, and harmless, after the executor is stopped or dropped.
+///
+/// ```
+/// use std::sync::{atomic::{AtomicBool, Ordering}, Arc};
+/// use std::time::Duration;
+/// use traits_futures::{submit_call, testing::TEST_TIMEOUT, FutureState, TraitsExecutor};
+///
+/// let executor = TraitsExecutor::new();
+/// let (release, gate) = std::sync::mpsc::channel::<()>();
+/// let slow = submit_call(&executor, move || gate.recv_timeout(Duration::from_secs(60)).is_ok())?;
+///
+/// // Another thread (a Ctrl-C handler, say) raises a flag and wakes the loop.
+/// let interrupted = Arc::new(AtomicBool::new(false));
+/// let waker = executor.waker();
+/// let handler = std::thread::spawn({
+///     let interrupted = interrupted.clone();
+///     move || {
+///         interrupted.store(true, Ordering::SeqCst);
+///         waker.wake();
+///     }
+/// });
+///
+/// // The task sends nothing while it waits, yet the loop returns once the flag is up.
+/// executor.run_until(
+///     || slow.done().get() || interrupted.load(Ordering::SeqCst),
+///     Some(TEST_TIMEOUT),
+/// )?;
+/// assert!(slow.cancel());
+/// let _ = release.send(()); // (a task cancelled before it started is dropped unrun)
+/// executor.run_until(|| slow.done().get(), Some(TEST_TIMEOUT))?;
+/// assert_eq!(slow.state().get(), FutureState::Cancelled);
+/// handler.join().unwrap();
+/// executor.shutdown(Some(TEST_TIMEOUT))?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct LoopWaker {
+    router: Arc<RouterShared>,
+}
+
+impl LoopWaker {
+    pub(crate) fn new(router: Arc<RouterShared>) -> Self {
+        LoopWaker { router }
+    }
+
+    /// Wakes the executor's event loops (any thread): the headless loop re-checks its
+    /// condition, every `Dispatcher` is polled, the wake callback is called (on this thread; a
+    /// panic of the callback is caught and logged, as when a worker calls it). Never blocks
+    /// for long: it takes two short locks.
+    pub fn wake(&self) {
+        self.router.wake_loop();
+    }
+}
+
+impl fmt::Debug for LoopWaker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoopWaker").finish_non_exhaustive()
     }
 }

@@ -1,6 +1,6 @@
 //! [`TraitsExecutor`]: submits tasks, routes their messages, and runs the executor's lifecycle.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell};
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
@@ -11,13 +11,13 @@ use traits_core::{Dependency, Derived, Observable};
 
 use crate::error::{drop_caught, panic_message, RunTimeout, ShutdownError, StopError, SubmitError};
 use crate::executor::builder::{default_workers, ExecutorBuilder, PoolChoice};
-use crate::executor::event_loop::Dispatcher;
+use crate::executor::event_loop::{Dispatcher, LoopWaker};
 use crate::future::spec::TaskSpec;
 use crate::future::task_future::TaskFuture;
 use crate::pool::queued_task::QueuedTask;
 use crate::pool::worker_pool::PoolClosed;
 use crate::routing::pipe::PipeShared;
-use crate::routing::router::{Router, WakeHook};
+use crate::routing::router::{HookId, Router, WakeHook};
 use crate::routing::runner::TaskCell;
 use crate::state::ExecutorState;
 
@@ -42,7 +42,7 @@ use crate::state::ExecutorState;
 /// (the headless loop), or one of the GUI integrations.
 ///
 /// # Lifecycle
-/// `Running` → [`stop`](Self::stop) → `Stopping` (every future is cancelled) → `Stopped` once
+/// `Running` → [`stop`](Self::stop) (every future is cancelled) → `Stopping` → `Stopped` once
 /// every task has ended and the owned pool's threads are joined. [`shutdown`](Self::shutdown)
 /// stops and waits, dispatching on the calling thread. Dropping an executor that is not
 /// `Stopped` cancels its tasks and closes its pool without waiting (and logs a warning).
@@ -97,8 +97,14 @@ pub(crate) struct Inner {
     /// Created with the first task (e80).
     pub(crate) router: OnceCell<Router>,
     pool: PoolChoice,
-    /// How to wake the main thread's event loop (async dispatcher or notify callback).
-    wake_hook: RefCell<Option<WakeHook>>,
+    /// Set when `stop()` begins, before it cancels the futures: from then on submits (and
+    /// another `stop()`) are refused, though the state stays `Running` until every future has
+    /// been cancelled.
+    stopping: Cell<bool>,
+    /// The notify integration's wake callback, among the router's wake hooks.
+    wake_callback: Cell<Option<HookId>>,
+    /// How many `Dispatcher`s are registered (a second one is logged).
+    pub(crate) dispatchers: Cell<usize>,
 }
 
 /// The executor's one state transition function: `None` if the input does not apply.
@@ -152,7 +158,9 @@ impl TraitsExecutor {
                 state,
                 router: OnceCell::new(),
                 pool,
-                wake_hook: RefCell::new(None),
+                stopping: Cell::new(false),
+                wake_callback: Cell::new(None),
+                dispatchers: Cell::new(0),
             }),
         }
     }
@@ -239,8 +247,7 @@ impl TraitsExecutor {
     /// unrun) and forgotten by the executor, which has no future to hand back. Also panics if
     /// 16 777 214 futures of one executor are alive at once.
     pub fn submit<S: TaskSpec>(&self, spec: S) -> Result<TaskFuture<S::Handler>, SubmitError> {
-        let state = self.inner.state.get();
-        if state != ExecutorState::Running {
+        if let Err(state) = self.inner.accepting() {
             discard("a task refused by a stopped executor", spec);
             return Err(SubmitError::NotRunning(state));
         }
@@ -285,8 +292,17 @@ impl TraitsExecutor {
         self.inner.router()
     }
 
-    /// Begins stopping: `Stopping` at once, every future cancelled before this returns; `Stopped`
-    /// when every task has ended (as their messages are dispatched). Does not block.
+    /// Begins stopping: every future is cancelled, then the executor is `Stopping`, both before
+    /// this returns; `Stopped` when every task has ended (as their messages are dispatched).
+    /// Does not block.
+    ///
+    /// The order is the original's: observers of `Stopping` (and of `running`) see every future
+    /// already cancelled, so they may call [`shutdown`](Self::shutdown). Observers of the
+    /// cancellations run while the state is still `Running`, but the executor already refuses
+    /// work: `submit` returns `SubmitError::NotRunning(Stopping)` and `stop` returns
+    /// `StopError::NotRunning(Stopping)`; `shutdown` from there finishes the stop itself. If an
+    /// observer panics, every future is still cancelled and the state still moves on before the
+    /// first panic resumes out of this call.
     ///
     /// ```
     /// use traits_futures::{ExecutorState, TraitsExecutor};
@@ -297,27 +313,9 @@ impl TraitsExecutor {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn stop(&self) -> Result<(), StopError> {
-        let state = self.inner.state.get();
-        let next = transition(state, ExecutorInput::Stop).ok_or(StopError::NotRunning(state))?;
-        // Observers run during each step; whatever they do, every future is cancelled and the
-        // bookkeeping done before the first panic resumes.
-        let mut first_panic = panic::catch_unwind(AssertUnwindSafe(|| {
-            self.inner.state.set(next);
-        }))
-        .err();
-        if let Some(router) = self.inner.router.get() {
-            if let Some(panic) = router.cancel_all() {
-                first_panic.get_or_insert(panic);
-            }
-        }
-        if let Err(panic) =
-            panic::catch_unwind(AssertUnwindSafe(|| self.inner.complete_stop_if_idle()))
-        {
-            first_panic.get_or_insert(panic);
-        }
-        if let Some(panic) = first_panic {
-            panic::resume_unwind(panic);
-        }
+        self.inner.accepting().map_err(StopError::NotRunning)?;
+        self.inner.stopping.set(true);
+        self.inner.finish_stop();
         Ok(())
     }
 
@@ -338,7 +336,13 @@ impl TraitsExecutor {
     /// ```
     pub fn shutdown(&self, timeout: Option<Duration>) -> Result<(), ShutdownError> {
         if self.inner.state.get() == ExecutorState::Running {
-            self.stop().expect("a running executor can always stop");
+            if self.inner.stopping.get() {
+                // From an observer of a cancellation, inside `stop()`: finish the stop here
+                // (the outer call then finds nothing left to do).
+                self.inner.finish_stop();
+            } else {
+                self.stop().expect("a running executor can always stop");
+            }
         }
         let stopped = || self.inner.state.get() == ExecutorState::Stopped;
         self.run_until(stopped, timeout)
@@ -403,14 +407,28 @@ impl TraitsExecutor {
     }
 
     /// Installs `callback` as the way workers wake this thread's event loop (the *notify*
-    /// integration), replacing any previous one (including an async [`Dispatcher`]'s).
+    /// integration), replacing the previous wake callback, if any (which is then dropped and
+    /// never called again; replacing one logs a warning). Async [`Dispatcher`]s are not
+    /// replaced: they and the callback are all woken.
     ///
     /// Workers call it at most once per burst of messages: after a call, the next one comes only
     /// once this thread has called [`dispatch_pending`](Self::dispatch_pending) (or another
     /// dispatching method), and a message that arrives after that always causes a new call.
-    /// The callback usually runs on a worker thread (and once on this thread, when the executor
-    /// reaches `Stopped`): it should only ask the UI to wake (egui's `request_repaint`, a winit
+    /// If messages are already waiting when it is installed (say, after a headless
+    /// [`run_until`](Self::run_until)), it is called once at once, on this thread.
+    ///
+    /// The callback usually runs on a worker thread (also on this thread: when installed with
+    /// messages waiting, and once when the executor reaches `Stopped`; and on the thread of a
+    /// [`LoopWaker`]): it should only ask the UI to wake (egui's `request_repaint`, a winit
     /// `EventLoopProxy::send_event`, slint's `invoke_from_event_loop`), never dispatch itself.
+    ///
+    /// If it panics (a `send(..).unwrap()` into a UI channel that has closed), the panic is
+    /// caught and logged at `error` level (the first time; later ones at `debug`); the worker
+    /// goes on with its task, the messages stay queued and are dispatched by the next dispatch,
+    /// and the callback is called again for the burst after that dispatch.
+    ///
+    /// At `Stopped` the callback is called one last time and then dropped, with whatever it
+    /// captures; a callback installed after `Stopped` is dropped at once.
     ///
     /// ```
     /// use std::sync::{atomic::{AtomicUsize, Ordering}, Arc};
@@ -429,7 +447,29 @@ impl TraitsExecutor {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn set_wake_callback(&self, callback: impl Fn() + Send + Sync + 'static) {
-        self.inner.set_wake_hook(Some(Arc::new(callback)));
+        let hook: WakeHook = Arc::new(callback);
+        let new = self.inner.add_wake_hook(hook);
+        if let Some(old) = self.inner.wake_callback.replace(new) {
+            self.inner.remove_wake_hook(old);
+            log::warn!(
+                "traits-futures: set_wake_callback replaced the executor's previous wake \
+                 callback, which will not be called again"
+            );
+        }
+    }
+
+    /// A handle that wakes this executor's event loop from any thread: the headless loop
+    /// re-checks its condition, every [`Dispatcher`] is polled, and the wake callback is called.
+    /// For a Ctrl-C handler, a timer or a network thread; see [`LoopWaker`].
+    ///
+    /// ```
+    /// let executor = traits_futures::TraitsExecutor::new();
+    /// let waker = executor.waker();
+    /// std::thread::spawn(move || waker.wake()).join().unwrap();
+    /// # executor.shutdown(None).unwrap();
+    /// ```
+    pub fn waker(&self) -> LoopWaker {
+        LoopWaker::new(Arc::clone(self.router().shared()))
     }
 
     /// A future that dispatches this executor's messages whenever it is woken, and ends once
@@ -437,8 +477,8 @@ impl TraitsExecutor {
     /// single-threaded executor (glib's `spawn_future_local`, a tokio `LocalSet`,
     /// `futures::executor::LocalPool`); signal listeners spawned there then update the UI.
     ///
-    /// Creating it installs its waker as the executor's wake callback (see
-    /// [`set_wake_callback`](Self::set_wake_callback)).
+    /// Creating it registers its waker beside the executor's other ways to wake (a wake
+    /// callback, other dispatchers): every one is woken, and every dispatcher ends at `Stopped`.
     ///
     /// ```
     /// use futures::executor::LocalPool;
@@ -469,23 +509,63 @@ impl TraitsExecutor {
 
 impl Inner {
     fn router(&self) -> &Router {
-        self.router
-            .get_or_init(|| Router::new(self.wake_hook.borrow().clone()))
+        self.router.get_or_init(|| Router::new(None))
+    }
+
+    /// `Ok` while tasks are accepted; otherwise the state to report (`Stopping` from the moment
+    /// `stop()` begins, while it cancels the futures).
+    fn accepting(&self) -> Result<(), ExecutorState> {
+        match self.state.get() {
+            ExecutorState::Running if self.stopping.get() => Err(ExecutorState::Stopping),
+            ExecutorState::Running => Ok(()),
+            state => Err(state),
+        }
+    }
+
+    /// The rest of `stop()`, once `stopping` is set: cancel every future, then `Stopping`, then
+    /// `Stopped` if no task is left. Observers run during each step; whatever they do, every
+    /// step is taken before the first panic resumes. Re-entrant: a `shutdown()` from an
+    /// observer of a cancellation runs it to the end, and the outer call then finds each step
+    /// done.
+    fn finish_stop(&self) {
+        let mut first_panic = self.router.get().and_then(Router::cancel_all);
+        if let Some(next) = transition(self.state.get(), ExecutorInput::Stop) {
+            if let Err(panic) = panic::catch_unwind(AssertUnwindSafe(|| {
+                self.state.set(next);
+            })) {
+                first_panic.get_or_insert(panic);
+            }
+        }
+        if let Err(panic) = panic::catch_unwind(AssertUnwindSafe(|| self.complete_stop_if_idle())) {
+            first_panic.get_or_insert(panic);
+        }
+        if let Some(panic) = first_panic {
+            panic::resume_unwind(panic);
+        }
     }
 
     fn running_tasks(&self) -> usize {
         self.router.get().map_or(0, Router::live)
     }
 
-    pub(crate) fn set_wake_hook(&self, hook: Option<WakeHook>) {
-        if let Some(router) = self.router.get() {
-            router.shared().set_wake_hook(hook.clone());
+    /// Registers a way to wake the event loop (creating the router); `None`, and `hook`
+    /// dropped, once `Stopped`: nothing will need a wake again.
+    pub(crate) fn add_wake_hook(&self, hook: WakeHook) -> Option<HookId> {
+        if self.is_stopped() {
+            return None;
         }
-        *self.wake_hook.borrow_mut() = hook;
+        self.router().add_wake_hook(hook)
     }
 
-    /// Stopping and no task left: join the owned pool, then `Stopped`, then wake the event loop
-    /// (an async dispatcher ends on it).
+    pub(crate) fn remove_wake_hook(&self, hook: HookId) {
+        if let Some(router) = self.router.get() {
+            router.shared().remove_wake_hook(hook);
+        }
+    }
+
+    /// Stopping and no task left: join the owned pool, then `Stopped`, then wake the event loops
+    /// one last time (an async dispatcher ends on it) and release the wake hooks, with whatever
+    /// they capture (futures the user keeps hold the router's shared half, not the hooks).
     /// Returns whether it stopped the executor.
     pub(crate) fn complete_stop_if_idle(&self) -> bool {
         if self.running_tasks() != 0 {
@@ -495,10 +575,15 @@ impl Inner {
             return false;
         };
         self.pool.shutdown_owned();
-        self.state.set(next);
-        let hook = self.wake_hook.borrow().clone();
-        if let Some(hook) = hook {
-            hook();
+        let stopped = panic::catch_unwind(AssertUnwindSafe(|| {
+            self.state.set(next);
+        }));
+        self.wake_callback.set(None);
+        if let Some(router) = self.router.get() {
+            router.shared().wake_and_release_hooks();
+        }
+        if let Err(panic) = stopped {
+            panic::resume_unwind(panic);
         }
         true
     }
@@ -544,6 +629,11 @@ impl Drop for Inner {
                 // state is read after its task ends).
                 router.orphan_all();
             }
+        }
+        // Nothing can dispatch any more: let go of the wake callback and what it captures,
+        // which the futures the user keeps would otherwise keep alive.
+        if let Some(router) = self.router.get() {
+            router.shared().release_hooks();
         }
     }
 }

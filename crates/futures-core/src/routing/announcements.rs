@@ -12,8 +12,10 @@
 //! the empty queue handed back to the workers keeps a drained block as its spare, so a steady
 //! stream of announcements allocates nothing.
 //!
-//! The headless event loop blocks in [`wait`](Announcements::wait) until a key is pending; a
-//! worker notifies the condition variable only when the main thread is asleep on it.
+//! The headless event loop blocks in [`wait`](Announcements::wait) until a key is pending, or
+//! until another thread [`wake`](Announcements::wake)s it (the executor's `LoopWaker`: a Ctrl-C
+//! handler, so that the loop re-checks its condition); a worker or a waker notifies the condition
+//! variable only when the main thread is asleep on it.
 
 use std::mem;
 use std::time::Instant;
@@ -33,6 +35,20 @@ struct Pending {
     keys: BlockDeque<PipeKey>,
     /// The main thread is asleep in `wait`, or about to be: the next announcement notifies it.
     sleeping: bool,
+    /// A wake from outside that `wait` has not yet returned for.
+    woken: bool,
+}
+
+/// Why [`Announcements::wait`] returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Woke {
+    /// A key is pending.
+    Announced,
+    /// Another thread called [`Announcements::wake`] (since the last `wait` that returned
+    /// this); a key may be pending too.
+    Woken,
+    /// The deadline passed with no key pending.
+    TimedOut,
 }
 
 impl Announcements {
@@ -41,6 +57,7 @@ impl Announcements {
             pending: Mutex::new(Pending {
                 keys: BlockDeque::new(),
                 sleeping: false,
+                woken: false,
             }),
             #[cfg(not(loom))]
             arrived: std::sync::Condvar::new(),
@@ -67,6 +84,26 @@ impl Announcements {
         let _ = sleeping; // the loom build's `wait` looks again instead of sleeping
     }
 
+    /// Wakes the main thread from `wait` (any thread), or makes its next `wait` return at once:
+    /// [`Woke::Woken`], once per call or run of calls.
+    pub(crate) fn wake(&self) {
+        let mut pending = self.lock();
+        pending.woken = true;
+        let sleeping = mem::replace(&mut pending.sleeping, false);
+        drop(pending);
+        #[cfg(not(loom))]
+        if sleeping {
+            self.arrived.notify_one();
+        }
+        #[cfg(loom)]
+        let _ = sleeping;
+    }
+
+    /// Whether a key is waiting to be taken.
+    pub(crate) fn has_pending(&self) -> bool {
+        !self.lock().keys.is_empty()
+    }
+
     /// Moves every pending key, in announcement order, to the back of `into` (main thread).
     pub(crate) fn take_into(&self, into: &mut BlockDeque<PipeKey>) {
         let mut pending = self.lock();
@@ -84,13 +121,17 @@ impl Announcements {
         }
     }
 
-    /// Blocks until a key is pending or `deadline` passes (main thread); returns whether a key
-    /// is pending. The key stays queued for [`take_into`](Self::take_into).
-    pub(crate) fn wait(&self, deadline: Option<Instant>) -> bool {
+    /// Blocks until a key is pending, [`wake`](Self::wake) is called, or `deadline` passes
+    /// (main thread); says which (a wake first: the caller re-checks its condition, and finds
+    /// the keys pending too). The keys stay queued for [`take_into`](Self::take_into).
+    pub(crate) fn wait(&self, deadline: Option<Instant>) -> Woke {
         let mut pending = self.lock();
         let arrived = loop {
+            if mem::replace(&mut pending.woken, false) {
+                break Woke::Woken;
+            }
             if !pending.keys.is_empty() {
-                break true;
+                break Woke::Announced;
             }
             pending.sleeping = true;
             #[cfg(not(loom))]
@@ -103,7 +144,7 @@ impl Announcements {
                     Some(deadline) => {
                         let now = Instant::now();
                         if now >= deadline {
-                            break false;
+                            break Woke::TimedOut;
                         }
                         self.arrived
                             .wait_timeout(pending, deadline - now)
@@ -117,7 +158,7 @@ impl Announcements {
                 // Time is not modelled: a deadline has already passed after one look; without
                 // one, let the other threads run and look again.
                 if deadline.is_some() {
-                    break false;
+                    break Woke::TimedOut;
                 }
                 drop(pending);
                 loom::thread::yield_now();
@@ -135,7 +176,7 @@ mod tests {
     use std::thread;
     use std::time::{Duration, Instant};
 
-    use super::Announcements;
+    use super::{Announcements, Woke};
     use crate::block_deque::BlockDeque;
     use crate::routing::pipe_key::PipeKey;
 
@@ -170,10 +211,13 @@ mod tests {
     #[test]
     fn wait_returns_false_at_its_deadline_and_true_when_a_key_is_pending() {
         let announcements = Announcements::new();
-        assert!(!announcements.wait(Some(Instant::now() + Duration::from_millis(1))));
+        assert_eq!(
+            announcements.wait(Some(Instant::now() + Duration::from_millis(1))),
+            Woke::TimedOut
+        );
         announcements.announce(keys(1)[0]);
-        assert!(announcements.wait(Some(Instant::now())));
-        assert!(announcements.wait(None));
+        assert_eq!(announcements.wait(Some(Instant::now())), Woke::Announced);
+        assert_eq!(announcements.wait(None), Woke::Announced);
     }
 
     #[test]
@@ -190,10 +234,40 @@ mod tests {
                 announcements.announce(keys(1)[0]);
             })
         };
-        assert!(announcements.wait(None));
+        assert_eq!(announcements.wait(None), Woke::Announced);
         worker.join().unwrap();
         let mut taken = BlockDeque::new();
         announcements.take_into(&mut taken);
         assert_eq!(drain(&mut taken), keys(1));
+    }
+
+    #[test]
+    fn a_wake_from_another_thread_ends_a_wait_without_a_key_once() {
+        let announcements = Arc::new(Announcements::new());
+        let waker = {
+            let announcements = Arc::clone(&announcements);
+            thread::spawn(move || {
+                while !announcements.lock().sleeping {
+                    thread::yield_now();
+                }
+                announcements.wake();
+            })
+        };
+        assert_eq!(announcements.wait(None), Woke::Woken);
+        waker.join().unwrap();
+        // Consumed: the next wait sleeps until its deadline.
+        assert_eq!(announcements.wait(Some(Instant::now())), Woke::TimedOut);
+        assert!(!announcements.has_pending());
+    }
+
+    #[test]
+    fn a_wake_before_the_wait_is_not_lost_and_comes_before_a_pending_key() {
+        let announcements = Announcements::new();
+        announcements.wake();
+        announcements.wake(); // a run of wakes is one
+        announcements.announce(keys(1)[0]);
+        assert_eq!(announcements.wait(None), Woke::Woken);
+        assert_eq!(announcements.wait(None), Woke::Announced);
+        assert!(announcements.has_pending());
     }
 }

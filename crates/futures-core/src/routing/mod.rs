@@ -3,7 +3,8 @@
 //! A task's worker half ([`background_task`]) sends [`message`]s through a pipe: its shared half
 //! ([`pipe_shared`], which also holds the task until a worker takes it) and its main-thread end
 //! ([`pipe`]). [`runner`] is what a worker does around a task. The [`router`] keeps the table of
-//! live pipes and the [`announcements`] of pipes with something to dispatch.
+//! live pipes and the [`announcements`] of pipes with something to dispatch, and calls the
+//! [`wake_hooks`] of the event loops that must be woken.
 //!
 //! Uses the pools' queued-task seam; knows nothing of futures, executors or task types: the
 //! main-thread end is generic over the message types, and the router sees a future only as a
@@ -17,3 +18,4 @@ pub(crate) mod pipe_key;
 pub(crate) mod pipe_shared;
 pub(crate) mod router;
 pub(crate) mod runner;
+pub(crate) mod wake_hooks;

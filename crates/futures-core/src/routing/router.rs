@@ -3,11 +3,16 @@
 //! Workers announce a pipe's key when its queue goes from empty to non-empty
 //! ([`RouterShared::announce`], into [`Announcements`]); the main thread takes every pending key
 //! at once into its inbox, looks each pipe up in a table (a `slotmap::SlotMap`) and dispatches its
-//! messages one at a time. The headless event loop blocks until a key is pending. For event
-//! loops that must be woken another way, an optional wake hook is called at most once per
-//! burst: `wake_pending` is set by the first announcement and cleared by the main thread before
-//! it drains, so an announcement that races with the drain either is drained or causes a new
-//! wake.
+//! messages one at a time. The headless event loop blocks until a key is pending (or another
+//! thread wakes it, [`RouterShared::wake_loop`]). For event loops that must be woken another
+//! way, the wake hooks ([`WakeHooks`]) are called at most once per burst: `wake_pending` is set
+//! by the first announcement and cleared by the main thread before it drains, so an
+//! announcement that races with the drain either is drained or causes a new wake.
+//!
+//! The flag's invariant: when it is set, a wake was requested since the main thread's last
+//! clear, and the hooks registered then were called. So a new hook resets it and is woken at
+//! once if anything is pending ([`Router::add_wake_hook`]), and a dispatch cut short by a panic
+//! requests a wake for what it left ([`Router::request_wake_if_pending`]).
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -18,16 +23,15 @@ use std::time::Instant;
 
 use crate::block_deque::BlockDeque;
 use crate::error::panic_message;
-use crate::routing::announcements::Announcements;
+use crate::routing::announcements::{Announcements, Woke};
 use crate::routing::pipe::PipeTarget;
 pub(crate) use crate::routing::pipe_key::PipeKey;
 use crate::routing::pipe_key::MAX_LIVE_PIPES;
-use crate::sync::{Arc, AtomicBool, Mutex, Ordering};
+use crate::routing::wake_hooks::WakeHooks;
+pub(crate) use crate::routing::wake_hooks::{HookId, WakeHook};
+use crate::sync::{Arc, AtomicBool, Ordering};
 
 use slotmap::{Key, SlotMap};
-
-/// A callback that asks the main thread's event loop to wake and dispatch.
-pub(crate) type WakeHook = Arc<dyn Fn() + Send + Sync>;
 
 /// The part of the router that workers use.
 ///
@@ -40,7 +44,7 @@ pub(crate) type WakeHook = Arc<dyn Fn() + Send + Sync>;
 pub(crate) struct RouterShared {
     announcements: Announcements,
     wake_pending: CacheLine<AtomicBool>,
-    wake_hook: Mutex<Option<WakeHook>>,
+    wake_hooks: WakeHooks,
 }
 
 /// A value alone on its cache line(s).
@@ -60,20 +64,47 @@ impl RouterShared {
         // Once the router is gone, keys still queue, but no more than one per pipe: nobody
         // takes the batches, so no pipe announces again.
         self.announcements.announce(key);
+        self.request_wake();
+    }
+
+    /// Calls the wake hooks unless a wake was already requested since the main thread's last
+    /// clear (any thread). A hook that panics is caught and logged (`wake_hooks.rs`): the
+    /// wake counts as requested, and the keys stay queued.
+    pub(crate) fn request_wake(&self) {
         if !self.wake_pending.swap(true, Ordering::AcqRel) {
-            let hook = self
-                .wake_hook
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone();
-            if let Some(hook) = hook {
-                hook();
-            }
+            self.wake_hooks.call();
         }
     }
 
-    pub(crate) fn set_wake_hook(&self, hook: Option<WakeHook>) {
-        *self.wake_hook.lock().unwrap_or_else(|p| p.into_inner()) = hook;
+    /// Wakes every event loop from outside (any thread, the executor's `LoopWaker`): the
+    /// headless loop's sleep, so that it re-checks its condition, and every hook, whether or
+    /// not a wake is pending (an outside wake is not a message: the UI should look at once).
+    pub(crate) fn wake_loop(&self) {
+        self.announcements.wake();
+        self.wake_hooks.call();
+    }
+
+    /// Registers a wake hook (see [`Router::add_wake_hook`], which also resets the flag).
+    fn add_hook(&self, hook: WakeHook) -> Option<HookId> {
+        self.wake_hooks.add(hook)
+    }
+
+    /// Removes a wake hook; it is not called again once this returns, except by a wake that
+    /// had already taken the list.
+    pub(crate) fn remove_wake_hook(&self, id: HookId) {
+        self.wake_hooks.remove(id);
+    }
+
+    /// Calls every wake hook once more, then drops them all and refuses new ones (main thread,
+    /// at `Stopped`: an async dispatcher ends on this wake; a notify loop sees `Stopped`).
+    pub(crate) fn wake_and_release_hooks(&self) {
+        self.wake_hooks.call();
+        self.wake_hooks.release();
+    }
+
+    /// Drops every wake hook without calling it (the executor is gone).
+    pub(crate) fn release_hooks(&self) {
+        self.wake_hooks.release();
     }
 }
 
@@ -105,12 +136,17 @@ pub(crate) struct Router {
 }
 
 impl Router {
+    /// A router; `wake_hook`, if any, is its first wake hook.
     pub(crate) fn new(wake_hook: Option<WakeHook>) -> Self {
+        let wake_hooks = WakeHooks::new();
+        if let Some(hook) = wake_hook {
+            wake_hooks.add(hook);
+        }
         Router {
             shared: Arc::new(RouterShared {
                 announcements: Announcements::new(),
                 wake_pending: CacheLine(AtomicBool::new(false)),
-                wake_hook: Mutex::new(wake_hook),
+                wake_hooks,
             }),
             inbox: RefCell::new(BlockDeque::new()),
             pipes: RefCell::new(SlotMap::with_key()),
@@ -198,6 +234,36 @@ impl Router {
         // the key queue's own ordering (with a plain store, a lock-free queue found empty need
         // not order the two). (Model-checked in tests/loom.rs.)
         self.shared.wake_pending.swap(false, Ordering::AcqRel);
+    }
+
+    /// Whether anything announced is not yet dispatched: a pipe with a batch under way, a key
+    /// in the inbox, or a key not yet taken from the announcements.
+    pub(crate) fn has_pending(&self) -> bool {
+        !self.active.borrow().is_empty()
+            || !self.inbox.borrow().is_empty()
+            || self.shared.announcements.has_pending()
+    }
+
+    /// Requests a wake if anything is left to dispatch: after a dispatch that an observer's
+    /// panic cut short, whose caller will not come back for the rest by itself.
+    pub(crate) fn request_wake_if_pending(&self) {
+        if self.has_pending() {
+            self.shared.request_wake();
+        }
+    }
+
+    /// Registers `hook`, to be called with every wake from now on (`None` once the hooks were
+    /// released at `Stopped`), and makes sure it hears of what is already waiting: the flag is
+    /// reset (a wake requested with no hook to hear it, during a headless run, would otherwise
+    /// hold back every later one), and a wake is requested at once, on this thread, if anything
+    /// is pending. A worker that announces meanwhile either sees the reset (and wakes the new
+    /// hook itself) or set the flag before it (and this request then finds a wake requested
+    /// after the hook was registered); either way the hook is called once.
+    pub(crate) fn add_wake_hook(&self, hook: WakeHook) -> Option<HookId> {
+        let id = self.shared.add_hook(hook)?;
+        self.clear_wake_pending();
+        self.request_wake_if_pending();
+        Some(id)
     }
 
     /// Dispatches, without blocking, up to `budget` messages of the next pipe that has any,
@@ -326,10 +392,11 @@ impl Router {
         inbox.pop_front()
     }
 
-    /// Blocks until a key is pending or the deadline passes; returns whether one is.
-    pub(crate) fn wait(&self, deadline: Option<Instant>) -> bool {
+    /// Blocks until a key is pending, another thread wakes the loop, or the deadline passes;
+    /// says which.
+    pub(crate) fn wait(&self, deadline: Option<Instant>) -> Woke {
         if !self.active.borrow().is_empty() || !self.inbox.borrow().is_empty() {
-            return true;
+            return Woke::Announced;
         }
         self.shared.announcements.wait(deadline)
     }
