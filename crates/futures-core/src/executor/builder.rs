@@ -32,7 +32,11 @@ pub struct ExecutorBuilder {
 }
 
 impl ExecutorBuilder {
-    /// Sizes the executor's own pool (joined when the executor stops).
+    /// Sizes the executor's own pool (joined when the executor stops): from 1 to
+    /// [`ThreadPool::MAX_SIZE`] (512) threads; [`build`](Self::build) refuses 0 with
+    /// [`BuildError::ZeroWorkers`] and more with [`BuildError::TooManyWorkers`]. Threads start
+    /// only as tasks need them (an idle one is reused first), so a large size costs nothing
+    /// until that many tasks run at once.
     ///
     /// ```
     /// let executor = traits_futures::TraitsExecutor::builder().max_workers(1).build()?;
@@ -68,6 +72,12 @@ impl ExecutorBuilder {
         let choice = match (self.pool, self.max_workers) {
             (Some(_), Some(_)) => return Err(BuildError::PoolAndMaxWorkers),
             (None, Some(0)) => return Err(BuildError::ZeroWorkers),
+            (None, Some(requested)) if requested > ThreadPool::MAX_SIZE => {
+                return Err(BuildError::TooManyWorkers {
+                    requested,
+                    max: ThreadPool::MAX_SIZE,
+                })
+            }
             (Some(pool), None) => PoolChoice::Shared(pool),
             (None, workers) => PoolChoice::owned(workers.unwrap_or_else(default_workers)),
         };
@@ -75,9 +85,12 @@ impl ExecutorBuilder {
     }
 }
 
-/// The size of an owned pool when none is given: one worker per available CPU.
+/// The size of an owned pool when none is given: one worker per available CPU (at most
+/// [`ThreadPool::MAX_SIZE`]).
 pub(crate) fn default_workers() -> usize {
-    std::thread::available_parallelism().map_or(4, |n| n.get())
+    std::thread::available_parallelism()
+        .map_or(4, |n| n.get())
+        .min(ThreadPool::MAX_SIZE)
 }
 
 /// Where the executor's tasks run.
