@@ -1,6 +1,6 @@
 //! [`TraitsExecutor`]: submits tasks, routes their messages, and runs the executor's lifecycle.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
@@ -15,6 +15,7 @@ use crate::executor::event_loop::Dispatcher;
 use crate::future::spec::TaskSpec;
 use crate::future::task_future::TaskFuture;
 use crate::pool::queued_task::QueuedTask;
+use crate::routing::announcements::DEFAULT_WARN_AFTER;
 use crate::routing::pipe::PipeShared;
 use crate::routing::router::{Router, WakeHook};
 use crate::routing::runner::TaskCell;
@@ -74,6 +75,8 @@ pub(crate) struct Inner {
     pool: PoolChoice,
     /// How to wake the main thread's event loop (async dispatcher or notify callback).
     wake_hook: RefCell<Option<WakeHook>>,
+    /// How long messages may wait undispatched before the router warns (`None`: never).
+    warn_undispatched_after: Cell<Option<Duration>>,
 }
 
 /// The executor's one state transition function: `None` if the input does not apply.
@@ -128,6 +131,7 @@ impl TraitsExecutor {
                 router: OnceCell::new(),
                 pool,
                 wake_hook: RefCell::new(None),
+                warn_undispatched_after: Cell::new(Some(DEFAULT_WARN_AFTER)),
             }),
         }
     }
@@ -183,8 +187,12 @@ impl TraitsExecutor {
     /// Submits a task specification and returns its future, `Waiting`.
     ///
     /// The future's state does not change until this thread dispatches the task's messages, even
-    /// if the task finishes at once. Refused, and the task dropped unrun, unless the executor is
-    /// `Running`. The built-in task types have friendlier functions:
+    /// if the task finishes at once: some event loop must run on this thread (see the guide's
+    /// event-loop chapter; if none does, a warning is logged once messages have waited for a few
+    /// seconds, see [`ExecutorBuilder::undispatched_warning`]). Dropping the future does not
+    /// cancel the task: it runs to its end; keep the future to [`cancel`](TaskFuture::cancel)
+    /// it. Refused, and the task dropped unrun, unless the executor is `Running`. The built-in
+    /// task types have friendlier functions:
     /// [`submit_call`](crate::submit_call), [`submit_iteration`](crate::submit_iteration),
     /// [`submit_progress`](crate::submit_progress).
     ///
@@ -236,6 +244,12 @@ impl TraitsExecutor {
 
     fn router(&self) -> &Router {
         self.inner.router()
+    }
+
+    /// The builder's [`undispatched_warning`](ExecutorBuilder::undispatched_warning), set
+    /// before any task (the router is made with the first).
+    pub(crate) fn set_undispatched_warning(&self, after: Option<Duration>) {
+        self.inner.warn_undispatched_after.set(after);
     }
 
     /// Begins stopping: `Stopping` at once, every future cancelled before this returns; `Stopped`
@@ -422,8 +436,13 @@ impl TraitsExecutor {
 
 impl Inner {
     fn router(&self) -> &Router {
-        self.router
-            .get_or_init(|| Router::new(self.wake_hook.borrow().clone()))
+        self.router.get_or_init(|| {
+            let router = Router::new(self.wake_hook.borrow().clone());
+            router
+                .shared()
+                .warn_undispatched_after(self.warn_undispatched_after.get());
+            router
+        })
     }
 
     fn running_tasks(&self) -> usize {

@@ -105,6 +105,14 @@ enum Driver<H: FutureHandler> {
 /// The built-in futures are aliases: [`CallFuture`](crate::CallFuture),
 /// [`IterationFuture`](crate::IterationFuture), [`ProgressFuture`](crate::ProgressFuture).
 ///
+/// # Dropping a future does not cancel its task
+///
+/// The executor keeps every future it made until its task has ended, so dropping every handle
+/// to a future neither cancels nor stops the task: it runs to its end, and its messages are
+/// dispatched to observers nobody sees. To stop the work, keep a handle and call
+/// [`cancel`](Self::cancel) (for example from the `Drop` of the widget that shows it), or
+/// [`stop`](crate::TraitsExecutor::stop) the executor.
+///
 /// ```
 /// use traits_futures::{submit_iteration, FutureState, TraitsExecutor};
 ///

@@ -14,9 +14,15 @@
 //!
 //! The headless event loop blocks in [`wait`](Announcements::wait) until a key is pending; a
 //! worker notifies the condition variable only when the main thread is asleep on it.
+//!
+//! Keys that nobody takes are the sign of a program with no event loop dispatching (a window
+//! whose futures stay `Waiting` for ever): an announcement that finds keys waiting for longer
+//! than a limit (5 s unless the executor was built otherwise) logs a warning, once. It reads
+//! the clock only when the keys go from none to some, and when their count reaches a power of
+//! two: the second task that finishes unseen is the first to look.
 
 use std::mem;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::block_deque::BlockDeque;
 use crate::routing::pipe_key::PipeKey;
@@ -33,6 +39,38 @@ struct Pending {
     keys: BlockDeque<PipeKey>,
     /// The main thread is asleep in `wait`, or about to be: the next announcement notifies it.
     sleeping: bool,
+    /// How many keys `keys` holds.
+    count: usize,
+    /// When `keys` last went from empty to not: how long the oldest key has waited.
+    since: Option<Instant>,
+    /// How long keys may wait untaken before a warning; `None` once warned, or if turned off.
+    warn_after: Option<Duration>,
+}
+
+/// How long announced keys may wait untaken before [`Announcements`] warns, unless the
+/// executor was built with another limit.
+pub(crate) const DEFAULT_WARN_AFTER: Duration = Duration::from_secs(5);
+
+impl Pending {
+    /// Counts a key just queued; returns how long the oldest has waited if that is longer
+    /// than the limit (once: the limit is then cleared).
+    fn count_one(&mut self) -> Option<Duration> {
+        self.count += 1;
+        let limit = self.warn_after?;
+        if self.count == 1 {
+            self.since = Some(Instant::now());
+            return None;
+        }
+        if !self.count.is_power_of_two() {
+            return None;
+        }
+        let waited = self.since?.elapsed();
+        if waited < limit {
+            return None;
+        }
+        self.warn_after = None;
+        Some(waited)
+    }
 }
 
 impl Announcements {
@@ -41,6 +79,9 @@ impl Announcements {
             pending: Mutex::new(Pending {
                 keys: BlockDeque::new(),
                 sleeping: false,
+                count: 0,
+                since: None,
+                warn_after: Some(DEFAULT_WARN_AFTER),
             }),
             #[cfg(not(loom))]
             arrived: std::sync::Condvar::new(),
@@ -57,6 +98,8 @@ impl Announcements {
     pub(crate) fn announce(&self, key: PipeKey) {
         let mut pending = self.lock();
         pending.keys.push_back(key);
+        let waited = pending.count_one();
+        let count = pending.count;
         let sleeping = mem::replace(&mut pending.sleeping, false);
         drop(pending);
         #[cfg(not(loom))]
@@ -65,6 +108,21 @@ impl Announcements {
         }
         #[cfg(loom)]
         let _ = sleeping; // the loom build's `wait` looks again instead of sleeping
+        if let Some(waited) = waited {
+            log::warn!(
+                "traits-futures: messages from {count} tasks have waited {:.1} s for the main \
+                 thread to dispatch them: is an event loop running? Run `run_until`, call \
+                 `dispatch_pending` when the wake callback asks, or spawn `dispatcher()` (the \
+                 guide's troubleshooting chapter: \"the window shows Waiting for ever\")",
+                waited.as_secs_f64()
+            );
+        }
+    }
+
+    /// Warns when keys wait untaken for longer than `after`; `None`: never (main thread, when
+    /// the router is made, and when it is dropped: then nobody will take them).
+    pub(crate) fn warn_after(&self, after: Option<Duration>) {
+        self.lock().warn_after = after;
     }
 
     /// Moves every pending key, in announcement order, to the back of `into` (main thread).
@@ -73,6 +131,8 @@ impl Announcements {
         if pending.keys.is_empty() {
             return;
         }
+        pending.count = 0;
+        pending.since = None;
         if into.is_empty() {
             // The common case: the main thread has read all it took last time. The workers
             // get its empty queue (and the block it kept as a spare) in exchange.

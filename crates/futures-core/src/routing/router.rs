@@ -14,7 +14,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::block_deque::BlockDeque;
 use crate::routing::announcements::Announcements;
@@ -73,6 +73,12 @@ impl RouterShared {
 
     pub(crate) fn set_wake_hook(&self, hook: Option<WakeHook>) {
         *self.wake_hook.lock().unwrap_or_else(|p| p.into_inner()) = hook;
+    }
+
+    /// Warns (once, at `warn`) when announced messages wait untaken for longer than `after`, a
+    /// sign that no event loop dispatches; `None` turns the warning off (see `announcements.rs`).
+    pub(crate) fn warn_undispatched_after(&self, after: Option<Duration>) {
+        self.announcements.warn_after(after);
     }
 }
 
@@ -310,5 +316,12 @@ impl Router {
             return true;
         }
         self.shared.announcements.wait(deadline)
+    }
+}
+
+impl Drop for Router {
+    fn drop(&mut self) {
+        // Nobody takes the keys of tasks still running now: that is no missing event loop.
+        self.shared.warn_undispatched_after(None);
     }
 }
