@@ -221,6 +221,21 @@ pub enum BuildError {
     /// An owned pool needs at least one worker.
     #[error("max_workers must be at least 1")]
     ZeroWorkers,
+    /// More workers than a pool takes ([`ThreadPool::MAX_SIZE`](crate::ThreadPool::MAX_SIZE),
+    /// 512): a pool of thousands of threads would exhaust the machine long before it helped.
+    ///
+    /// ```
+    /// use traits_futures::{BuildError, TraitsExecutor};
+    /// let err = TraitsExecutor::builder().max_workers(usize::MAX).build().unwrap_err();
+    /// assert_eq!(err, BuildError::TooManyWorkers { requested: usize::MAX, max: 512 });
+    /// ```
+    #[error("max_workers is {requested}, more than the {max} threads a pool takes")]
+    TooManyWorkers {
+        /// The size asked for.
+        requested: usize,
+        /// The largest size allowed.
+        max: usize,
+    },
 }
 
 /// Drops `value`, catching a panic of its `Drop`: returns that panic's message.

@@ -125,6 +125,8 @@ pub mod guide {
     //!    with signals.
     //! 7. [Testing](testing_futures): testing code that uses futures.
     //! 8. [Threading](threading): what the compiler guarantees, and what it cannot.
+    //! 9. [Troubleshooting](troubleshooting): one entry per symptom (futures stuck `Waiting`, an
+    //!    observer that never fires, a task that outlives its future, a hang at exit, ...).
 
     pub mod overview {
         #![doc = include_str!("../../../docs/01-overview.md")]
@@ -149,6 +151,9 @@ pub mod guide {
     }
     pub mod threading {
         #![doc = include_str!("../../../docs/08-threading.md")]
+    }
+    pub mod troubleshooting {
+        #![doc = include_str!("../../../docs/09-troubleshooting.md")]
     }
 }
 

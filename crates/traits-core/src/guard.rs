@@ -73,6 +73,12 @@ pub trait Unobserve {
 /// the observer at once: it is not called again, not even for the rest of that notification.
 /// A guard may outlive the observable it came from; dropping it then does nothing.
 ///
+/// Bind it to a named variable: `let _guard = value.observe(...)` keeps the observer until the
+/// end of the scope, but `let _ = value.observe(...)` drops the guard on the spot, so the
+/// observer never runs (it compiles without a warning: `let _ =` is how Rust says "ignore
+/// this", and the compiler's help for an unused guard suggests it). To keep an observer for as
+/// long as the observable lives, call [`detach`](Self::detach).
+///
 /// ```
 /// use std::{cell::Cell, rc::Rc};
 /// use traits_core::Observable;
@@ -88,7 +94,8 @@ pub trait Unobserve {
 /// count.set(2);
 /// assert_eq!(seen.get(), 1);
 /// ```
-#[must_use = "dropping the guard unregisters the observer at once"]
+#[must_use = "dropping the guard unregisters the observer at once, and `let _ = ...` drops it \
+              there: keep it with `let _guard = ...` (or call `.detach()`)"]
 pub struct ObserverGuard {
     list: Option<Weak<dyn Unobserve>>,
     key: ObserverKey,

@@ -2,6 +2,7 @@
 
 use std::cell::OnceCell;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::error::BuildError;
 use crate::executor::traits_executor::TraitsExecutor;
@@ -29,10 +30,16 @@ use crate::pool::worker_pool::{PoolClosed, WorkerPool};
 pub struct ExecutorBuilder {
     max_workers: Option<usize>,
     pool: Option<Arc<dyn WorkerPool>>,
+    /// `None`: the default limit.
+    undispatched_warning: Option<Option<Duration>>,
 }
 
 impl ExecutorBuilder {
-    /// Sizes the executor's own pool (joined when the executor stops).
+    /// Sizes the executor's own pool (joined when the executor stops): from 1 to
+    /// [`ThreadPool::MAX_SIZE`] (512) threads; [`build`](Self::build) refuses 0 with
+    /// [`BuildError::ZeroWorkers`] and more with [`BuildError::TooManyWorkers`]. Threads start
+    /// only as tasks need them (an idle one is reused first), so a large size costs nothing
+    /// until that many tasks run at once.
     ///
     /// ```
     /// let executor = traits_futures::TraitsExecutor::builder().max_workers(1).build()?;
@@ -58,6 +65,30 @@ impl ExecutorBuilder {
         self
     }
 
+    /// How long task messages may wait for this thread to dispatch them before a warning is
+    /// logged (once, at `warn`, through the `log` crate): 5 seconds unless set here; `None`
+    /// turns it off.
+    ///
+    /// Messages wait undispatched when no event loop runs on the executor's thread (no
+    /// `run_until`, no `dispatch_pending` after the wake callback, no spawned `dispatcher()`),
+    /// which shows as futures that stay `Waiting` for ever. The check costs the workers a look
+    /// at the clock now and then, when they announce messages, so it speaks up when a second
+    /// task finishes unseen, not while a single one waits. Turn it off for a program that
+    /// deliberately leaves messages waiting (one that dispatches only on a user's request).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let executor = traits_futures::TraitsExecutor::builder()
+    ///     .undispatched_warning(Some(Duration::from_secs(30)))
+    ///     .build()?;
+    /// # executor.shutdown(None)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn undispatched_warning(mut self, after: Option<Duration>) -> Self {
+        self.undispatched_warning = Some(after);
+        self
+    }
+
     /// Builds the executor. No thread starts until the first task is submitted.
     ///
     /// ```
@@ -68,16 +99,29 @@ impl ExecutorBuilder {
         let choice = match (self.pool, self.max_workers) {
             (Some(_), Some(_)) => return Err(BuildError::PoolAndMaxWorkers),
             (None, Some(0)) => return Err(BuildError::ZeroWorkers),
+            (None, Some(requested)) if requested > ThreadPool::MAX_SIZE => {
+                return Err(BuildError::TooManyWorkers {
+                    requested,
+                    max: ThreadPool::MAX_SIZE,
+                })
+            }
             (Some(pool), None) => PoolChoice::Shared(pool),
             (None, workers) => PoolChoice::owned(workers.unwrap_or_else(default_workers)),
         };
-        Ok(TraitsExecutor::with_pool(choice))
+        let executor = TraitsExecutor::with_pool(choice);
+        if let Some(after) = self.undispatched_warning {
+            executor.set_undispatched_warning(after);
+        }
+        Ok(executor)
     }
 }
 
-/// The size of an owned pool when none is given: one worker per available CPU.
+/// The size of an owned pool when none is given: one worker per available CPU (at most
+/// [`ThreadPool::MAX_SIZE`]).
 pub(crate) fn default_workers() -> usize {
-    std::thread::available_parallelism().map_or(4, |n| n.get())
+    std::thread::available_parallelism()
+        .map_or(4, |n| n.get())
+        .min(ThreadPool::MAX_SIZE)
 }
 
 /// Where the executor's tasks run.

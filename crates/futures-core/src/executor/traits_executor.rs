@@ -16,6 +16,7 @@ use crate::future::spec::TaskSpec;
 use crate::future::task_future::TaskFuture;
 use crate::pool::queued_task::QueuedTask;
 use crate::pool::worker_pool::PoolClosed;
+use crate::routing::announcements::DEFAULT_WARN_AFTER;
 use crate::routing::pipe::PipeShared;
 use crate::routing::router::{HookId, Router, WakeHook};
 use crate::routing::runner::TaskCell;
@@ -105,6 +106,8 @@ pub(crate) struct Inner {
     wake_callback: Cell<Option<HookId>>,
     /// How many `Dispatcher`s are registered (a second one is logged).
     pub(crate) dispatchers: Cell<usize>,
+    /// How long messages may wait undispatched before the router warns (`None`: never).
+    warn_undispatched_after: Cell<Option<Duration>>,
 }
 
 /// The executor's one state transition function: `None` if the input does not apply.
@@ -161,6 +164,7 @@ impl TraitsExecutor {
                 stopping: Cell::new(false),
                 wake_callback: Cell::new(None),
                 dispatchers: Cell::new(0),
+                warn_undispatched_after: Cell::new(Some(DEFAULT_WARN_AFTER)),
             }),
         }
     }
@@ -216,8 +220,12 @@ impl TraitsExecutor {
     /// Submits a task specification and returns its future, `Waiting`.
     ///
     /// The future's state does not change until this thread dispatches the task's messages, even
-    /// if the task finishes at once. Refused, and the task dropped unrun, unless the executor is
-    /// `Running` ([`SubmitError::NotRunning`]) or if a shared pool has been shut down
+    /// if the task finishes at once: some event loop must run on this thread (see the guide's
+    /// event-loop chapter; if none does, a warning is logged once messages have waited for a few
+    /// seconds, see [`ExecutorBuilder::undispatched_warning`]). Dropping the future does not
+    /// cancel the task: it runs to its end; keep the future to [`cancel`](TaskFuture::cancel)
+    /// it. Refused, and the task dropped unrun, unless the executor is `Running`
+    /// ([`SubmitError::NotRunning`]) or if a shared pool has been shut down
     /// ([`SubmitError::PoolClosed`]); a panic of the refused task's `Drop` is caught and logged,
     /// and `submit` returns the error. The built-in task types have friendlier functions:
     /// [`submit_call`](crate::submit_call), [`submit_iteration`](crate::submit_iteration),
@@ -290,6 +298,12 @@ impl TraitsExecutor {
 
     fn router(&self) -> &Router {
         self.inner.router()
+    }
+
+    /// The builder's [`undispatched_warning`](ExecutorBuilder::undispatched_warning), set
+    /// before any task (the router is made with the first).
+    pub(crate) fn set_undispatched_warning(&self, after: Option<Duration>) {
+        self.inner.warn_undispatched_after.set(after);
     }
 
     /// Begins stopping: every future is cancelled, then the executor is `Stopping`, both before
@@ -509,7 +523,13 @@ impl TraitsExecutor {
 
 impl Inner {
     fn router(&self) -> &Router {
-        self.router.get_or_init(|| Router::new(None))
+        self.router.get_or_init(|| {
+            let router = Router::new(None);
+            router
+                .shared()
+                .warn_undispatched_after(self.warn_undispatched_after.get());
+            router
+        })
     }
 
     /// `Ok` while tasks are accepted; otherwise the state to report (`Stopping` from the moment

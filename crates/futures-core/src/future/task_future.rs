@@ -1,7 +1,9 @@
 //! [`TaskFuture`]: the main-thread half of every task, and [`FutureHandler`], what a task type
 //! adds to it.
 
-use std::cell::{Cell, OnceCell};
+use std::any::Any;
+use std::cell::{Cell, OnceCell, RefCell};
+use std::collections::VecDeque;
 use std::fmt;
 use std::ops::Deref;
 use std::panic::{self, AssertUnwindSafe};
@@ -25,6 +27,22 @@ use crate::state::Input;
 /// future hands it every custom message that arrives while it is `Executing` (messages that
 /// arrive after a cancel are dropped before they reach it). The message type is an ordinary
 /// Rust type, usually an enum, so the compiler checks that every message is handled.
+///
+/// # Cancel-first, even re-entrantly
+///
+/// Once [`TaskFuture::cancel`] has returned `true`, `on_message` is never called again for that
+/// future. The future guarantees it for every handler, built-in or custom; a handler needs no
+/// code of its own for it. What makes it hold when an observer runs the event loop: a future
+/// never calls `on_message` while an earlier call for the same future is still running. A
+/// message that arrives meanwhile (an observer of an event the handler fired called
+/// `dispatch_pending` or `run_until`) waits in the future, and is handed over when the running
+/// call returns, in order, unless the future was cancelled in between: then it is dropped
+/// unseen. (The events a handler fires queue a value fired from inside one of their own
+/// observers until that observer returns; without this rule such a queued value would reach
+/// observers after the `cancel()`.) The message being handled when `cancel()` is called is
+/// still handled to the end. Give each future's handler events of its own: an event shared by
+/// the handlers of several futures still queues, and so may deliver, a value of a future
+/// cancelled while another future's value was being delivered.
 ///
 /// ```
 /// use std::convert::Infallible;
@@ -56,7 +74,9 @@ pub trait FutureHandler: 'static {
     /// The task's own error type; `Err` from the task makes the future `Failed`.
     type Error: Send + 'static;
 
-    /// Reacts to one custom message. Called on the main thread, only while `Executing`.
+    /// Reacts to one custom message. Called on the main thread, only while `Executing`, and
+    /// never re-entrantly for one future (see
+    /// [cancel-first](FutureHandler#cancel-first-even-re-entrantly)).
     fn on_message(&self, message: Self::Message);
 }
 
@@ -108,6 +128,13 @@ enum Delivery {
 /// [`result`](Self::result) or [`error`](Self::error)). It becomes `Cancelled` inside that
 /// read, and its observers run there; if one panics, the panic resumes out of the read once
 /// the future is done.
+/// # Dropping a future does not cancel its task
+///
+/// The executor keeps every future it made until its task has ended, so dropping every handle
+/// to a future neither cancels nor stops the task: it runs to its end, and its messages are
+/// dispatched to observers nobody sees. To stop the work, keep a handle and call
+/// [`cancel`](Self::cancel) (for example from the `Drop` of the widget that shows it), or
+/// [`stop`](crate::TraitsExecutor::stop) the executor.
 ///
 /// ```
 /// use traits_futures::{submit_iteration, FutureState, TraitsExecutor};
@@ -144,7 +171,72 @@ pub(crate) struct Inner<H: FutureHandler> {
     /// The main-thread end of the pipe from the task (kept in the future's own allocation: one
     /// allocation less per task), or a detached future's cancel callback.
     driver: Driver<H>,
+    /// Whether `handler.on_message` is running for this future, and whether messages wait for
+    /// it to return (see [`Inner::deliver`]). A byte of what was padding: no size class more.
+    handling: Cell<Handling>,
     handler: H,
+}
+
+/// Where a future's handler is in delivering custom messages.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Handling {
+    /// `on_message` is not running.
+    Idle,
+    /// `on_message` is running.
+    Delivering,
+    /// `on_message` is running, and messages that arrived meanwhile are held (in [`HELD`]).
+    Holding,
+}
+
+thread_local! {
+    /// Custom messages that arrived for a future while its handler was still handling an
+    /// earlier one (an observer ran the event loop), by the address of the future, each a
+    /// `VecDeque` of its handler's messages. Touched only on that re-entrant path, so the
+    /// future carries no queue of its own (a word, and a size class, for every future); an
+    /// entry lives only while the call that it waits for is on the stack, which keeps the
+    /// future (and so its address) alive.
+    static HELD: RefCell<Vec<(usize, Box<dyn Any>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Holds `message` for the future at `address`, behind the ones already held.
+fn hold<M: 'static>(address: usize, message: M) {
+    HELD.with(|held| {
+        let mut held = held.borrow_mut();
+        match held.iter_mut().find(|(key, _)| *key == address) {
+            Some((_, queue)) => queue
+                .downcast_mut::<VecDeque<M>>()
+                .expect("one message type per future")
+                .push_back(message),
+            None => held.push((address, Box::new(VecDeque::from([message])))),
+        }
+    });
+}
+
+/// The oldest message held for the future at `address`, if any.
+fn take_held<M: 'static>(address: usize) -> Option<M> {
+    HELD.with(|held| {
+        let mut held = held.borrow_mut();
+        let index = held.iter().position(|(key, _)| *key == address)?;
+        let queue = held[index]
+            .1
+            .downcast_mut::<VecDeque<M>>()
+            .expect("one message type per future");
+        let message = queue.pop_front();
+        if queue.is_empty() {
+            held.swap_remove(index);
+        }
+        message
+    })
+}
+
+/// Every message held for the future at `address`, removed (for the caller to drop outside
+/// the thread-local's borrow: a message's `Drop` is user code).
+fn take_all_held(address: usize) -> Option<Box<dyn Any>> {
+    HELD.with(|held| {
+        let mut held = held.borrow_mut();
+        let index = held.iter().position(|(key, _)| *key == address)?;
+        Some(held.swap_remove(index).1)
+    })
 }
 
 /// The message type on a pipe to a future with handler `H`.
@@ -211,6 +303,7 @@ impl<H: FutureHandler> TaskFuture<H> {
                 status: Status::new(),
                 outcome: OnceCell::new(),
                 driver,
+                handling: Cell::new(Handling::Idle),
                 handler,
             }),
         }
@@ -263,8 +356,10 @@ impl<H: FutureHandler> TaskFuture<H> {
     /// Requests cancellation. Returns `true` and moves to `Cancelling` at once if the future was
     /// cancellable; returns `false` and changes nothing otherwise.
     ///
-    /// From this call on, nothing the task sends (items, progress, its result or error) is
-    /// delivered; the future becomes `Cancelled` when the task has ended.
+    /// From this call on, nothing the task sends (items, progress, custom messages, its result
+    /// or error) is delivered, not even messages an observer's nested event loop dispatched
+    /// before the cancel and whose delivery still waits for an observer up the stack to return
+    /// (see [`FutureHandler`]); the future becomes `Cancelled` when the task has ended.
     ///
     /// ```
     /// use traits_futures::{CallFuture, FutureState};
@@ -402,7 +497,7 @@ impl<H: FutureHandler> Inner<H> {
         }
         let discarded = match (message, effect) {
             (TaskMessage::Custom(custom), Effect::Deliver) => {
-                self.handler.on_message(custom);
+                self.deliver(custom);
                 return Ok(());
             }
             (TaskMessage::Returned(value), Effect::Deliver) => {
@@ -420,6 +515,69 @@ impl<H: FutureHandler> Inner<H> {
         // Dropped only now: a payload whose `Drop` panics cannot leave the future unfinished.
         drop(discarded);
         Ok(())
+    }
+
+    /// Hands a custom message to the handler, never re-entrantly: if the handler is already
+    /// handling one of this future's messages further up the stack (one of its observers ran
+    /// the event loop), `message` is held until that call returns, and then delivered unless
+    /// the future was cancelled meanwhile (cancel-first, b28 c35 d56, for every task type).
+    ///
+    /// A panic of the handler (an observer's, resumed by the event it fired) is kept until the
+    /// held messages are delivered, then resumed.
+    fn deliver(&self, message: H::Message) {
+        if self.handling.get() != Handling::Idle {
+            self.handling.set(Handling::Holding);
+            hold(self.address(), message);
+            return;
+        }
+        self.handling.set(Handling::Delivering);
+        let mut first_panic = None;
+        let mut next = Some(message);
+        while let Some(message) = next.take() {
+            let outcome =
+                panic::catch_unwind(AssertUnwindSafe(|| self.handler.on_message(message)));
+            if let Err(panic) = outcome {
+                first_panic.get_or_insert(panic);
+            }
+            if self.handling.get() == Handling::Holding {
+                next = self.next_held(&mut first_panic);
+            }
+        }
+        self.handling.set(Handling::Idle);
+        if let Some(panic) = first_panic {
+            panic::resume_unwind(panic);
+        }
+    }
+
+    /// The next held message to deliver: none once the future has been cancelled (those held
+    /// are dropped, a `Drop`'s panic kept in `first_panic`). Held messages arrived while the
+    /// future was `Executing`, and only `cancel` leads from there to `Cancelling` or
+    /// `Cancelled`; after `Completed` or `Failed` (a nested loop applied the final message)
+    /// they are still delivered, as they would have been without the nested loop.
+    fn next_held(&self, first_panic: &mut Option<Box<dyn Any + Send>>) -> Option<H::Message> {
+        let address = self.address();
+        let cancelled = matches!(
+            self.machine.get().public(),
+            FutureState::Cancelling | FutureState::Cancelled
+        );
+        let next = if cancelled {
+            let discarded = take_all_held(address);
+            if let Err(panic) = panic::catch_unwind(AssertUnwindSafe(move || drop(discarded))) {
+                first_panic.get_or_insert(panic);
+            }
+            None
+        } else {
+            take_held(address)
+        };
+        if next.is_none() {
+            self.handling.set(Handling::Delivering);
+        }
+        next
+    }
+
+    /// This future's key in [`HELD`].
+    fn address(&self) -> usize {
+        self as *const Self as *const () as usize
     }
 
     /// Moves to `next`: internal state first, then release the cancel handle if done, then the

@@ -232,6 +232,23 @@ impl<T> JobQueue<T> {
         }
     }
 
+    /// The next job if one is queued, without waiting.
+    pub(crate) fn try_pop(&self) -> Option<T> {
+        self.jobs.pop()
+    }
+
+    /// Whether no job is queued. Its reads are `SeqCst` (see `overflow_ring.rs`): a look after a
+    /// `SeqCst` write of the caller's sees a push whose caller reads that write afterwards, or
+    /// that caller sees the write.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.jobs.is_empty()
+    }
+
+    /// Whether `close` has been called.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.flags.closed.load(Ordering::SeqCst)
+    }
+
     /// Publishes the count of unsignalled sleepers; called under the sleep lock.
     fn publish(&self, sleep: &Sleep) {
         let unsignalled = sleep.sleeping.saturating_sub(sleep.notified);

@@ -16,9 +16,15 @@
 //! until another thread [`wake`](Announcements::wake)s it (the executor's `LoopWaker`: a Ctrl-C
 //! handler, so that the loop re-checks its condition); a worker or a waker notifies the condition
 //! variable only when the main thread is asleep on it.
+//!
+//! Keys that nobody takes are the sign of a program with no event loop dispatching (a window
+//! whose futures stay `Waiting` for ever): an announcement that finds keys waiting for longer
+//! than a limit (5 s unless the executor was built otherwise) logs a warning, once. It reads
+//! the clock only when the keys go from none to some, and when their count reaches a power of
+//! two: the second task that finishes unseen is the first to look.
 
 use std::mem;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::block_deque::BlockDeque;
 use crate::routing::pipe_key::PipeKey;
@@ -37,6 +43,38 @@ struct Pending {
     sleeping: bool,
     /// A wake from outside that `wait` has not yet returned for.
     woken: bool,
+    /// How many keys `keys` holds.
+    count: usize,
+    /// When `keys` last went from empty to not: how long the oldest key has waited.
+    since: Option<Instant>,
+    /// How long keys may wait untaken before a warning; `None` once warned, or if turned off.
+    warn_after: Option<Duration>,
+}
+
+/// How long announced keys may wait untaken before [`Announcements`] warns, unless the
+/// executor was built with another limit.
+pub(crate) const DEFAULT_WARN_AFTER: Duration = Duration::from_secs(5);
+
+impl Pending {
+    /// Counts a key just queued; returns how long the oldest has waited if that is longer
+    /// than the limit (once: the limit is then cleared).
+    fn count_one(&mut self) -> Option<Duration> {
+        self.count += 1;
+        let limit = self.warn_after?;
+        if self.count == 1 {
+            self.since = Some(Instant::now());
+            return None;
+        }
+        if !self.count.is_power_of_two() {
+            return None;
+        }
+        let waited = self.since?.elapsed();
+        if waited < limit {
+            return None;
+        }
+        self.warn_after = None;
+        Some(waited)
+    }
 }
 
 /// Why [`Announcements::wait`] returned.
@@ -58,6 +96,9 @@ impl Announcements {
                 keys: BlockDeque::new(),
                 sleeping: false,
                 woken: false,
+                count: 0,
+                since: None,
+                warn_after: Some(DEFAULT_WARN_AFTER),
             }),
             #[cfg(not(loom))]
             arrived: std::sync::Condvar::new(),
@@ -74,6 +115,8 @@ impl Announcements {
     pub(crate) fn announce(&self, key: PipeKey) {
         let mut pending = self.lock();
         pending.keys.push_back(key);
+        let waited = pending.count_one();
+        let count = pending.count;
         let sleeping = mem::replace(&mut pending.sleeping, false);
         drop(pending);
         #[cfg(not(loom))]
@@ -82,6 +125,21 @@ impl Announcements {
         }
         #[cfg(loom)]
         let _ = sleeping; // the loom build's `wait` looks again instead of sleeping
+        if let Some(waited) = waited {
+            log::warn!(
+                "traits-futures: messages from {count} tasks have waited {:.1} s for the main \
+                 thread to dispatch them: is an event loop running? Run `run_until`, call \
+                 `dispatch_pending` when the wake callback asks, or spawn `dispatcher()` (the \
+                 guide's troubleshooting chapter: \"the window shows Waiting for ever\")",
+                waited.as_secs_f64()
+            );
+        }
+    }
+
+    /// Warns when keys wait untaken for longer than `after`; `None`: never (main thread, when
+    /// the router is made, and when it is dropped: then nobody will take them).
+    pub(crate) fn warn_after(&self, after: Option<Duration>) {
+        self.lock().warn_after = after;
     }
 
     /// Wakes the main thread from `wait` (any thread), or makes its next `wait` return at once:
@@ -110,6 +168,8 @@ impl Announcements {
         if pending.keys.is_empty() {
             return;
         }
+        pending.count = 0;
+        pending.since = None;
         if into.is_empty() {
             // The common case: the main thread has read all it took last time. The workers
             // get its empty queue (and the block it kept as a spare) in exchange.

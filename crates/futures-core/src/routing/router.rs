@@ -19,7 +19,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::block_deque::BlockDeque;
 use crate::error::panic_message;
@@ -105,6 +105,12 @@ impl RouterShared {
     /// Drops every wake hook without calling it (the executor is gone).
     pub(crate) fn release_hooks(&self) {
         self.wake_hooks.release();
+    }
+
+    /// Warns (once, at `warn`) when announced messages wait untaken for longer than `after`, a
+    /// sign that no event loop dispatches; `None` turns the warning off (see `announcements.rs`).
+    pub(crate) fn warn_undispatched_after(&self, after: Option<Duration>) {
+        self.announcements.warn_after(after);
     }
 }
 
@@ -399,5 +405,12 @@ impl Router {
             return Woke::Announced;
         }
         self.shared.announcements.wait(deadline)
+    }
+}
+
+impl Drop for Router {
+    fn drop(&mut self) {
+        // Nobody takes the keys of tasks still running now: that is no missing event loop.
+        self.shared.warn_undispatched_after(None);
     }
 }
