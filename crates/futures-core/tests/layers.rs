@@ -76,6 +76,12 @@ fn violations(src: &Path) -> Vec<String> {
     let mut found = Vec::new();
     for file in files {
         let relative = file.strip_prefix(src).unwrap();
+        // `/` on every platform, so that messages read the same on Windows.
+        let shown: Vec<_> = relative
+            .components()
+            .map(|part| part.as_os_str().to_string_lossy())
+            .collect();
+        let shown = shown.join("/");
         let top = relative
             .components()
             .next()
@@ -86,8 +92,7 @@ fn violations(src: &Path) -> Vec<String> {
             .to_string();
         let Some(own) = rank_of_module(&top) else {
             found.push(format!(
-                "{}: `{top}` is in no layer (add it to ARCHITECTURE.md and to this test)",
-                relative.display()
+                "{shown}: `{top}` is in no layer (add it to ARCHITECTURE.md and to this test)"
             ));
             continue;
         };
@@ -103,7 +108,7 @@ fn violations(src: &Path) -> Vec<String> {
                     None if own == 6 => continue,
                     None => format!("uses `crate::{name}`: name the defining module instead"),
                 };
-                found.push(format!("{}:{}: {problem}", relative.display(), number + 1));
+                found.push(format!("{shown}:{}: {problem}", number + 1));
             }
         }
     }
