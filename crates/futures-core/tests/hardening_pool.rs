@@ -12,7 +12,7 @@ mod common;
 use std::sync::{mpsc, Arc, Barrier};
 
 use traits_futures::testing::TEST_TIMEOUT;
-use traits_futures::{submit_call, BuildError, CallFuture, ThreadPool, TraitsExecutor, WorkerPool};
+use traits_futures::{submit_call, BuildError, ThreadPool, TraitsExecutor, WorkerPool};
 
 /// Waits until every started thread of `pool` is idle (back in the queue, waiting for a job).
 fn wait_until_all_idle(pool: &ThreadPool) {
@@ -176,6 +176,7 @@ fn thread_pool_new_caps_absurd_sizes() {
 mod threads {
     use super::*;
     use common::threads::{live_threads, run_scenario, settle, TestResult};
+    use traits_futures::CallFuture;
 
     const SCENARIO_THREAD: &str = "tf-scenario";
 
