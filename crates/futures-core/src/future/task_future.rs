@@ -1,18 +1,15 @@
 //! [`TaskFuture`]: the main-thread half of every task, and [`FutureHandler`], what a task type
 //! adds to it.
 
-use std::any::Any;
-use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::VecDeque;
+use std::cell::{Cell, OnceCell};
 use std::fmt;
 use std::ops::Deref;
-use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::Arc;
 
 use traits_core::{ObserverKey, Unobserve};
 
-use crate::error::{panic_message, NotAvailable, ProtocolViolation, TaskError};
+use crate::error::{NotAvailable, ProtocolViolation, TaskError};
 use crate::future::machine::{self, Effect, MachineState};
 use crate::future::property::{FutureProperty, Status, StatusOwner};
 use crate::routing::message::TaskMessage;
@@ -20,6 +17,12 @@ use crate::routing::pipe::{BatchMarks, Endpoint, PipeEndpoint, PipeTarget};
 use crate::routing::pipe_shared::PipeOwner;
 use crate::state::FutureState;
 use crate::state::Input;
+
+mod orphan;
+mod reentry;
+
+use orphan::Delivery;
+use reentry::Handling;
 
 /// The main-thread half of a task type: how its future reacts to the task's custom messages.
 ///
@@ -88,19 +91,6 @@ enum Driver<H: FutureHandler> {
     /// without a borrow flag the driver fits beside the pipe's pointer, which keeps the future
     /// small.
     Detached(Cell<Option<Rc<dyn Fn()>>>),
-}
-
-/// Who delivers an executor future's messages.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Delivery {
-    /// The router, when the event loop dispatches (or nobody: a detached future, fed by
-    /// `receive`, or an orphan that has finished).
-    Routed,
-    /// An orphan: its executor was dropped without stopping, and with it the router. The
-    /// future, cancelled, delivers to itself what its pipe holds whenever its state is read.
-    Orphan,
-    /// An orphan delivering now: a read from one of its observers delivers nothing more.
-    Delivering,
 }
 
 /// A future: the main-thread view of one background task.
@@ -175,68 +165,6 @@ pub(crate) struct Inner<H: FutureHandler> {
     /// it to return (see [`Inner::deliver`]). A byte of what was padding: no size class more.
     handling: Cell<Handling>,
     handler: H,
-}
-
-/// Where a future's handler is in delivering custom messages.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Handling {
-    /// `on_message` is not running.
-    Idle,
-    /// `on_message` is running.
-    Delivering,
-    /// `on_message` is running, and messages that arrived meanwhile are held (in [`HELD`]).
-    Holding,
-}
-
-thread_local! {
-    /// Custom messages that arrived for a future while its handler was still handling an
-    /// earlier one (an observer ran the event loop), by the address of the future, each a
-    /// `VecDeque` of its handler's messages. Touched only on that re-entrant path, so the
-    /// future carries no queue of its own (a word, and a size class, for every future); an
-    /// entry lives only while the call that it waits for is on the stack, which keeps the
-    /// future (and so its address) alive.
-    static HELD: RefCell<Vec<(usize, Box<dyn Any>)>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Holds `message` for the future at `address`, behind the ones already held.
-fn hold<M: 'static>(address: usize, message: M) {
-    HELD.with(|held| {
-        let mut held = held.borrow_mut();
-        match held.iter_mut().find(|(key, _)| *key == address) {
-            Some((_, queue)) => queue
-                .downcast_mut::<VecDeque<M>>()
-                .expect("one message type per future")
-                .push_back(message),
-            None => held.push((address, Box::new(VecDeque::from([message])))),
-        }
-    });
-}
-
-/// The oldest message held for the future at `address`, if any.
-fn take_held<M: 'static>(address: usize) -> Option<M> {
-    HELD.with(|held| {
-        let mut held = held.borrow_mut();
-        let index = held.iter().position(|(key, _)| *key == address)?;
-        let queue = held[index]
-            .1
-            .downcast_mut::<VecDeque<M>>()
-            .expect("one message type per future");
-        let message = queue.pop_front();
-        if queue.is_empty() {
-            held.swap_remove(index);
-        }
-        message
-    })
-}
-
-/// Every message held for the future at `address`, removed (for the caller to drop outside
-/// the thread-local's borrow: a message's `Drop` is user code).
-fn take_all_held(address: usize) -> Option<Box<dyn Any>> {
-    HELD.with(|held| {
-        let mut held = held.borrow_mut();
-        let index = held.iter().position(|(key, _)| *key == address)?;
-        Some(held.swap_remove(index).1)
-    })
 }
 
 /// The message type on a pipe to a future with handler `H`.
@@ -517,69 +445,6 @@ impl<H: FutureHandler> Inner<H> {
         Ok(())
     }
 
-    /// Hands a custom message to the handler, never re-entrantly: if the handler is already
-    /// handling one of this future's messages further up the stack (one of its observers ran
-    /// the event loop), `message` is held until that call returns, and then delivered unless
-    /// the future was cancelled meanwhile (cancel-first, b28 c35 d56, for every task type).
-    ///
-    /// A panic of the handler (an observer's, resumed by the event it fired) is kept until the
-    /// held messages are delivered, then resumed.
-    fn deliver(&self, message: H::Message) {
-        if self.handling.get() != Handling::Idle {
-            self.handling.set(Handling::Holding);
-            hold(self.address(), message);
-            return;
-        }
-        self.handling.set(Handling::Delivering);
-        let mut first_panic = None;
-        let mut next = Some(message);
-        while let Some(message) = next.take() {
-            let outcome =
-                panic::catch_unwind(AssertUnwindSafe(|| self.handler.on_message(message)));
-            if let Err(panic) = outcome {
-                first_panic.get_or_insert(panic);
-            }
-            if self.handling.get() == Handling::Holding {
-                next = self.next_held(&mut first_panic);
-            }
-        }
-        self.handling.set(Handling::Idle);
-        if let Some(panic) = first_panic {
-            panic::resume_unwind(panic);
-        }
-    }
-
-    /// The next held message to deliver: none once the future has been cancelled (those held
-    /// are dropped, a `Drop`'s panic kept in `first_panic`). Held messages arrived while the
-    /// future was `Executing`, and only `cancel` leads from there to `Cancelling` or
-    /// `Cancelled`; after `Completed` or `Failed` (a nested loop applied the final message)
-    /// they are still delivered, as they would have been without the nested loop.
-    fn next_held(&self, first_panic: &mut Option<Box<dyn Any + Send>>) -> Option<H::Message> {
-        let address = self.address();
-        let cancelled = matches!(
-            self.machine.get().public(),
-            FutureState::Cancelling | FutureState::Cancelled
-        );
-        let next = if cancelled {
-            let discarded = take_all_held(address);
-            if let Err(panic) = panic::catch_unwind(AssertUnwindSafe(move || drop(discarded))) {
-                first_panic.get_or_insert(panic);
-            }
-            None
-        } else {
-            take_held(address)
-        };
-        if next.is_none() {
-            self.handling.set(Handling::Delivering);
-        }
-        next
-    }
-
-    /// This future's key in [`HELD`].
-    fn address(&self) -> usize {
-        self as *const Self as *const () as usize
-    }
-
     /// Moves to `next`: internal state first, then release the cancel handle if done, then the
     /// public status (whose notification runs observers of state, then cancellable, then done).
     fn apply(&self, next: MachineState) {
@@ -589,69 +454,6 @@ impl<H: FutureHandler> Inner<H> {
             drop(callback.take());
         }
         self.status.changed(old, public);
-    }
-
-    /// The executor is gone (see [`PipeTarget::orphan`](crate::routing::pipe::PipeTarget)):
-    /// from now on the future delivers its pipe's messages itself. If it was cancelled before
-    /// its task started, the task is taken back from the pool if no worker has it yet; then
-    /// whatever has arrived is delivered.
-    pub(crate) fn orphan(&self) {
-        let Some(endpoint) = self.endpoint() else {
-            return;
-        };
-        if self.is_done() {
-            return;
-        }
-        self.delivery.set(Delivery::Orphan);
-        if self.machine.get() == MachineState::CancellingBeforeStart {
-            endpoint.shared().withdraw();
-        }
-        self.settle();
-    }
-
-    /// An orphan first delivers to itself what its pipe holds (every read of its state calls
-    /// this); any other future does nothing here.
-    pub(crate) fn settle(&self) {
-        if self.delivery.get() == Delivery::Orphan {
-            self.deliver_to_orphan();
-        }
-    }
-
-    /// An orphan's own dispatch: what its pipe holds now, then, once done, the pipe closed, as
-    /// the router would. An observer's panic resumes after that bookkeeping.
-    #[cold]
-    fn deliver_to_orphan(&self) {
-        self.delivery.set(Delivery::Delivering);
-        let delivered = panic::catch_unwind(AssertUnwindSafe(|| {
-            // Each dispatch takes the pipe's batch once: the first may only finish a batch the
-            // router had begun. Bounded, as a task that keeps sending never leaves it empty.
-            for _ in 0..2 {
-                if self.is_done()
-                    || PipeTarget::dispatch(self, usize::MAX, &mut || false, &|| {}) == 0
-                {
-                    break;
-                }
-            }
-        }));
-        let done = self.is_done();
-        let closed = if done {
-            panic::catch_unwind(AssertUnwindSafe(|| PipeTarget::close(self, false))).err()
-        } else {
-            None
-        };
-        self.delivery.set(if done {
-            Delivery::Routed
-        } else {
-            Delivery::Orphan
-        });
-        let mut panics = delivered.err().into_iter().chain(closed);
-        if let Some(panic) = panics.next() {
-            for other in panics {
-                let other = panic_message(other);
-                log::error!("traits-futures: a second panic while delivering to a future: {other}");
-            }
-            panic::resume_unwind(panic);
-        }
     }
 
     /// Done, read from the internal state (cheaper than the observable, for the router).
