@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use traits_core::{Dependency, Derived, Observable};
 
-use crate::error::{drop_caught, panic_message, RunTimeout, ShutdownError, StopError, SubmitError};
+use crate::error::{drop_caught, RunTimeout, ShutdownError, StopError, SubmitError};
 use crate::executor::builder::{default_workers, ExecutorBuilder, PoolChoice};
 use crate::executor::event_loop::{Dispatcher, LoopWaker};
 use crate::future::spec::TaskSpec;
@@ -21,6 +21,8 @@ use crate::routing::pipe::PipeShared;
 use crate::routing::router::{HookId, Router, WakeHook};
 use crate::routing::runner::TaskCell;
 use crate::state::ExecutorState;
+
+mod lifecycle;
 
 /// Runs tasks on background workers and hands back futures that change only on this thread.
 ///
@@ -108,21 +110,6 @@ pub(crate) struct Inner {
     pub(crate) dispatchers: Cell<usize>,
     /// How long messages may wait undispatched before the router warns (`None`: never).
     warn_undispatched_after: Cell<Option<Duration>>,
-}
-
-/// The executor's one state transition function: `None` if the input does not apply.
-fn transition(state: ExecutorState, input: ExecutorInput) -> Option<ExecutorState> {
-    match (state, input) {
-        (ExecutorState::Running, ExecutorInput::Stop) => Some(ExecutorState::Stopping),
-        (ExecutorState::Stopping, ExecutorInput::LastTaskEnded) => Some(ExecutorState::Stopped),
-        _ => None,
-    }
-}
-
-#[derive(Clone, Copy, Debug)]
-enum ExecutorInput {
-    Stop,
-    LastTaskEnded,
 }
 
 impl TraitsExecutor {
@@ -532,38 +519,6 @@ impl Inner {
         })
     }
 
-    /// `Ok` while tasks are accepted; otherwise the state to report (`Stopping` from the moment
-    /// `stop()` begins, while it cancels the futures).
-    fn accepting(&self) -> Result<(), ExecutorState> {
-        match self.state.get() {
-            ExecutorState::Running if self.stopping.get() => Err(ExecutorState::Stopping),
-            ExecutorState::Running => Ok(()),
-            state => Err(state),
-        }
-    }
-
-    /// The rest of `stop()`, once `stopping` is set: cancel every future, then `Stopping`, then
-    /// `Stopped` if no task is left. Observers run during each step; whatever they do, every
-    /// step is taken before the first panic resumes. Re-entrant: a `shutdown()` from an
-    /// observer of a cancellation runs it to the end, and the outer call then finds each step
-    /// done.
-    fn finish_stop(&self) {
-        let mut first_panic = self.router.get().and_then(Router::cancel_all);
-        if let Some(next) = transition(self.state.get(), ExecutorInput::Stop) {
-            if let Err(panic) = panic::catch_unwind(AssertUnwindSafe(|| {
-                self.state.set(next);
-            })) {
-                first_panic.get_or_insert(panic);
-            }
-        }
-        if let Err(panic) = panic::catch_unwind(AssertUnwindSafe(|| self.complete_stop_if_idle())) {
-            first_panic.get_or_insert(panic);
-        }
-        if let Some(panic) = first_panic {
-            panic::resume_unwind(panic);
-        }
-    }
-
     fn running_tasks(&self) -> usize {
         self.router.get().map_or(0, Router::live)
     }
@@ -583,31 +538,6 @@ impl Inner {
         }
     }
 
-    /// Stopping and no task left: join the owned pool, then `Stopped`, then wake the event loops
-    /// one last time (an async dispatcher ends on it) and release the wake hooks, with whatever
-    /// they capture (futures the user keeps hold the router's shared half, not the hooks).
-    /// Returns whether it stopped the executor.
-    pub(crate) fn complete_stop_if_idle(&self) -> bool {
-        if self.running_tasks() != 0 {
-            return false;
-        }
-        let Some(next) = transition(self.state.get(), ExecutorInput::LastTaskEnded) else {
-            return false;
-        };
-        self.pool.shutdown_owned();
-        let stopped = panic::catch_unwind(AssertUnwindSafe(|| {
-            self.state.set(next);
-        }));
-        self.wake_callback.set(None);
-        if let Some(router) = self.router.get() {
-            router.shared().wake_and_release_hooks();
-        }
-        if let Err(panic) = stopped {
-            panic::resume_unwind(panic);
-        }
-        true
-    }
-
     pub(crate) fn is_stopped(&self) -> bool {
         self.state.get() == ExecutorState::Stopped
     }
@@ -625,36 +555,6 @@ fn discard<T>(what: &str, value: T) {
 impl Default for TraitsExecutor {
     fn default() -> Self {
         TraitsExecutor::new()
-    }
-}
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        let state = self.state.get();
-        if state != ExecutorState::Stopped {
-            log::warn!(
-                "traits-futures: executor dropped while {state}; call shutdown() first. \
-                 Its tasks are cancelled and its pool closed without waiting."
-            );
-            if let Some(router) = self.router.get() {
-                // An observer panicking here must not turn into a panic inside a drop.
-                if let Some(panic) = router.cancel_all() {
-                    let panic = panic_message(panic);
-                    log::error!(
-                        "traits-futures: an observer panicked while cancelling at drop: {panic}"
-                    );
-                }
-                // No event loop will dispatch for this router again: each future finishes
-                // itself (at once if its task had not started or has ended, otherwise when its
-                // state is read after its task ends).
-                router.orphan_all();
-            }
-        }
-        // Nothing can dispatch any more: let go of the wake callback and what it captures,
-        // which the futures the user keeps would otherwise keep alive.
-        if let Some(router) = self.router.get() {
-            router.shared().release_hooks();
-        }
     }
 }
 
