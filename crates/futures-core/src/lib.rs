@@ -34,8 +34,9 @@
 //! # The pieces
 //! * [`TraitsExecutor`]: owns (or shares) a [`WorkerPool`], submits tasks, routes messages, and
 //!   runs a `Running → Stopping → Stopped` lifecycle.
-//! * Futures: [`CallFuture`], [`IterationFuture`], [`ProgressFuture`], all [`TaskFuture`]s running
-//!   one shared state machine ([`FutureState`]).
+//! * Futures: [`CallFuture`], [`IterationFuture`], [`ProgressFuture`], [`StepsFuture`] (a
+//!   message, a total and a count, each observable), all [`TaskFuture`]s running one shared
+//!   state machine ([`FutureState`]).
 //! * Custom task types: a [`FutureHandler`] (main thread) and a [`BackgroundTask`] (worker),
 //!   joined by a [`TaskSpec`], with typed messages.
 //! * The event loop: [`TraitsExecutor::run_until`] and [`TraitsExecutor::dispatch_pending`];
@@ -106,6 +107,7 @@ pub use tasks::iteration::{
 pub use tasks::progress::{
     submit_progress, submit_try_progress, ProgressFuture, ProgressHandler, ProgressReporter,
 };
+pub use tasks::steps::{submit_steps, submit_try_steps, Steps, StepsFuture, StepsHandler, StepsReporter};
 
 pub use traits_core;
 
