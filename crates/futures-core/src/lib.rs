@@ -107,7 +107,8 @@ pub use tasks::iteration::{
 pub use tasks::progress::{
     submit_progress, submit_try_progress, ProgressFuture, ProgressHandler, ProgressReporter,
 };
-pub use tasks::steps::{submit_steps, submit_try_steps, Steps, StepsFuture, StepsHandler, StepsReporter};
+pub use tasks::steps::reporter::StepsReporter;
+pub use tasks::steps::{submit_steps, submit_try_steps, Steps, StepsFuture, StepsHandler};
 
 pub use traits_core;
 

@@ -94,7 +94,11 @@ fn one_report_is_applied_at_once_before_any_observer_runs() {
     let _on_message = future.message().observe({
         let (seen, future) = (seen_from_message.clone(), future.clone());
         move |_, message| {
-            let read = (message.clone(), future.total().get(), future.complete().get());
+            let read = (
+                message.clone(),
+                future.total().get(),
+                future.complete().get(),
+            );
             seen.borrow_mut().push((read, future.fraction().get()));
         }
     });
