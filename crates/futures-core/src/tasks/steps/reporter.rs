@@ -27,6 +27,7 @@ use crate::tasks::steps::Steps;
 ///     steps.start(Some(10), "starting")?; // Err(TaskCancelled): the task ends here
 ///     Ok("never reached")
 /// })?;
+/// executor.run_until(|| future.state().get() == FutureState::Executing, None)?; // it holds the gate
 /// future.cancel();
 /// go.send(())?;
 /// executor.run_until(|| future.done().get(), None)?;
