@@ -79,7 +79,7 @@ pub mod testing;
 pub mod loom_api;
 
 pub use error::{
-    BuildError, NotAvailable, ProtocolViolation, RunTimeout, ShutdownError, StopError, SubmitError,
+    BuildError, InputClosed, NotAvailable, ProtocolViolation, RunTimeout, ShutdownError, StopError, SubmitError,
     TaskCancelled, TaskError,
 };
 pub use executor::builder::ExecutorBuilder;
@@ -98,6 +98,7 @@ pub use pool::tokio_pool::TokioBlockingPool;
 pub use pool::worker_pool::{Job, PoolClosed, WorkerPool};
 pub use routing::background_task::{BackgroundTask, TaskContext};
 pub use routing::message::TaskMessage;
+pub use routing::task_input::{task_input, InputReceiver, InputSender};
 pub use state::{ExecutorState, FutureState, Input};
 pub use tasks::call::{submit_call, submit_try_call, CallFuture, CallHandler};
 pub use tasks::iteration::{
