@@ -102,7 +102,8 @@ pub use routing::task_input::{task_input, InputReceiver, InputSender};
 pub use state::{ExecutorState, FutureState, Input};
 pub use tasks::call::{submit_call, submit_try_call, CallFuture, CallHandler};
 pub use tasks::iteration::{
-    submit_generator, submit_iteration, submit_try_generator, IterationFuture, IterationHandler,
+    submit_generator, submit_generator_bounded, submit_iteration, submit_iteration_bounded,
+    submit_try_generator, IterationFuture, IterationHandler,
 };
 pub use tasks::progress::{
     submit_progress, submit_try_progress, ProgressFuture, ProgressHandler, ProgressReporter,
