@@ -21,7 +21,12 @@
 //! A worker that must wait (its queue full, its task suspended, its input empty) parks, with its
 //! thread registered in the same box (`park.rs`, where the handshake is written down).
 
+#[cfg(all(test, loom))]
+mod loom_models;
 mod park;
+
+#[cfg(loom)]
+use park::Broken;
 
 use std::mem;
 
@@ -61,6 +66,10 @@ pub(crate) struct PipeShared<M, T, E, K = ()> {
     /// The pipe's key (announced when a batch starts), its cancel flag, and the protocol's marks.
     word: PipeWord,
     router: Arc<RouterShared>,
+    /// A broken variant of the park handshake that the model checker must catch (`park.rs`);
+    /// set only by a model.
+    #[cfg(loom)]
+    broken: Broken,
 }
 
 /// A pipe's key, its cancel flag and the queue's marks, in one atomic word: the key takes the
@@ -306,6 +315,8 @@ impl<M, T, E, K> PipeShared<M, T, E, K> {
             queue: Mutex::new(slot),
             word: PipeWord::new(key),
             router,
+            #[cfg(loom)]
+            broken: Broken::None,
         }
     }
 
@@ -442,6 +453,12 @@ impl<M: Send, T: Send, E: Send, K: Send> PipeOwner<M, T, E> for PipeShared<M, T,
     }
 
     fn resume(&self) {
+        #[cfg(loom)]
+        if self.broken == Broken::WakeBeforeChange {
+            self.wake();
+            self.word.clear(SUSPENDED);
+            return;
+        }
         self.word.clear(SUSPENDED);
         self.wake();
     }

@@ -29,6 +29,18 @@ use crate::routing::background_task::MessageSink;
 use crate::routing::message::TaskMessage;
 use crate::sync::{current, park, MutexGuard};
 
+/// A broken variant of the handshake, for the models to catch (`loom_models.rs`).
+#[cfg(loom)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Broken {
+    /// The handshake as written above.
+    None,
+    /// The worker looks in one critical section and registers in the next.
+    LookThenRegister,
+    /// The main side's resume unparks before it clears the flag.
+    WakeBeforeChange,
+}
+
 impl<M, K, T, E> Slot<M, K, T, E> {
     /// The custom messages waiting for the main side.
     fn customs_len(&self) -> usize {
@@ -87,8 +99,16 @@ impl<M, T, E, K> PipeShared<M, T, E, K> {
                     slot.unregister();
                     return Err(TaskCancelled);
                 }
-                if !blocked(&slot, word) || !slot.register() {
+                if !blocked(&slot, word) {
                     slot.unregister();
+                    return Ok(slot);
+                }
+                #[cfg(loom)]
+                if self.broken == Broken::LookThenRegister {
+                    drop(slot);
+                    slot = self.lock();
+                }
+                if !slot.register() {
                     return Ok(slot);
                 }
             }
@@ -157,5 +177,14 @@ impl<M, T, E, K> MessageSink<M> for PipeShared<M, T, E, K> {
             }
             park();
         }
+    }
+}
+
+#[cfg(all(test, loom))]
+impl<M, T, E, K> PipeShared<M, T, E, K> {
+    /// This pipe, with the handshake broken as `broken` says.
+    pub(crate) fn broken(mut self, broken: Broken) -> Self {
+        self.broken = broken;
+        self
     }
 }
