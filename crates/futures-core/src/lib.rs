@@ -79,8 +79,8 @@ pub mod testing;
 pub mod loom_api;
 
 pub use error::{
-    BuildError, InputClosed, NotAvailable, ProtocolViolation, RunTimeout, ShutdownError, StopError, SubmitError,
-    TaskCancelled, TaskError,
+    BuildError, InputClosed, NotAvailable, ProtocolViolation, RunTimeout, ShutdownError, StopError,
+    SubmitError, TaskCancelled, TaskError,
 };
 pub use executor::builder::ExecutorBuilder;
 pub use executor::event_loop::{Dispatcher, LoopWaker};

@@ -150,7 +150,11 @@ fn back_pressure_a_bounded_iteration_delivers_every_item_in_order() {
             .run_until(|| future.done().get(), Some(TEST_TIMEOUT))
             .unwrap();
         assert_eq!(future.state().get(), Completed);
-        assert_eq!(items.values(), (0..2_000).collect::<Vec<_>>(), "capacity {bound}");
+        assert_eq!(
+            items.values(),
+            (0..2_000).collect::<Vec<_>>(),
+            "capacity {bound}"
+        );
         executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
     }
 }
@@ -169,7 +173,9 @@ fn back_pressure_a_bounded_iteration_pulls_no_further_than_its_capacity() {
     })
     .unwrap();
     // Two items wait; the third is pulled and its send blocks.
-    await_condition("the iteration pulls three items", || pulled.load(SeqCst) == 3);
+    await_condition("the iteration pulls three items", || {
+        pulled.load(SeqCst) == 3
+    });
     thread::sleep(STILL); // negative check: no fourth item is pulled
     assert_eq!(pulled.load(SeqCst), 3);
     let items = Recorder::event(future.items());
@@ -427,7 +433,10 @@ fn suspend_leaves_the_state_as_it_was() {
     assert!(call.resume());
     go_blocker.send(()).unwrap();
     executor
-        .run_until(|| blocker.done().get() && call.done().get(), Some(TEST_TIMEOUT))
+        .run_until(
+            || blocker.done().get() && call.done().get(),
+            Some(TEST_TIMEOUT),
+        )
         .unwrap();
     // A call sends nothing: suspended or not, it runs to its end.
     assert_eq!(states.values(), [Waiting, Executing, Completed]);
@@ -675,7 +684,10 @@ fn input_cancel_wakes_a_task_blocked_in_recv_at_once() {
     assert!(ended_rx.recv_timeout(STILL).is_err());
     // No dispatch until the worker reports: the cancel alone wakes it.
     assert!(future.cancel());
-    assert_eq!(ended_rx.recv_timeout(TEST_TIMEOUT).unwrap(), Err(TaskCancelled));
+    assert_eq!(
+        ended_rx.recv_timeout(TEST_TIMEOUT).unwrap(),
+        Err(TaskCancelled)
+    );
     executor
         .run_until(|| future.done().get(), Some(TEST_TIMEOUT))
         .unwrap();
@@ -687,7 +699,10 @@ fn input_cancel_wakes_a_task_blocked_in_recv_at_once() {
     let (future, waiting, ended_rx) = reader(&executor, receiver);
     waiting.recv_timeout(TEST_TIMEOUT).unwrap();
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
-    assert_eq!(ended_rx.recv_timeout(TEST_TIMEOUT).unwrap(), Err(TaskCancelled));
+    assert_eq!(
+        ended_rx.recv_timeout(TEST_TIMEOUT).unwrap(),
+        Err(TaskCancelled)
+    );
     assert_eq!(future.state().get(), Cancelled);
 
     let executor = TraitsExecutor::new();
@@ -695,7 +710,10 @@ fn input_cancel_wakes_a_task_blocked_in_recv_at_once() {
     let (future, waiting, ended_rx) = reader(&executor, receiver);
     waiting.recv_timeout(TEST_TIMEOUT).unwrap();
     drop(executor);
-    assert_eq!(ended_rx.recv_timeout(TEST_TIMEOUT).unwrap(), Err(TaskCancelled));
+    assert_eq!(
+        ended_rx.recv_timeout(TEST_TIMEOUT).unwrap(),
+        Err(TaskCancelled)
+    );
     read_until_done(&future);
     assert_eq!(future.state().get(), Cancelled);
 }
@@ -738,7 +756,10 @@ fn input_send_after_the_task_ended_returns_the_value() {
     never.cancel();
     go.send(()).unwrap();
     blocked_pool
-        .run_until(|| blocker.done().get() && never.done().get(), Some(TEST_TIMEOUT))
+        .run_until(
+            || blocker.done().get() && never.done().get(),
+            Some(TEST_TIMEOUT),
+        )
         .unwrap();
     assert_eq!(sender.send(3).unwrap_err().0, 3);
     blocked_pool.shutdown(Some(TEST_TIMEOUT)).unwrap();

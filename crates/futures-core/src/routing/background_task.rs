@@ -83,7 +83,10 @@ impl<'a, M> TaskContext<'a, M> {
     }
 
     /// Parks the worker while `blocked()`; see `task_input.rs`.
-    pub(crate) fn park_while(&self, blocked: &mut dyn FnMut() -> bool) -> Result<(), TaskCancelled> {
+    pub(crate) fn park_while(
+        &self,
+        blocked: &mut dyn FnMut() -> bool,
+    ) -> Result<(), TaskCancelled> {
         self.sink.park_while(blocked)
     }
 

@@ -111,11 +111,7 @@ impl<H: FutureHandler> Inner<H> {
         let observable = Observable::new(suspension.suspended);
         let source = observable.clone();
         let view = Derived::new(&[&observable], move || source.get());
-        VIEWS.with(|views| {
-            views
-                .borrow_mut()
-                .push((address, observable, view.clone()))
-        });
+        VIEWS.with(|views| views.borrow_mut().push((address, observable, view.clone())));
         suspension.observed = true;
         self.suspension.set(suspension);
         view

@@ -103,7 +103,11 @@ fn take_batch_against_a_full_queue(broken: Broken) {
         assert_eq!(first, [1]);
         let mut second = Vec::new();
         pipe.take_batch(&mut second);
-        assert_eq!(second, [2], "the waiting send was queued after the first batch");
+        assert_eq!(
+            second,
+            [2],
+            "the waiting send was queued after the first batch"
+        );
     });
 }
 
@@ -129,7 +133,12 @@ enum Wait {
 
 #[test]
 fn cancel_ends_every_wait_at_once() {
-    for wait in [Wait::SuspendedSend, Wait::Checkpoint, Wait::FullQueue, Wait::Input] {
+    for wait in [
+        Wait::SuspendedSend,
+        Wait::Checkpoint,
+        Wait::FullQueue,
+        Wait::Input,
+    ] {
         model(move || {
             let pipe = started_pipe(Broken::None);
             let (sender, receiver) = task_input::<u8>();
