@@ -29,6 +29,13 @@ use FutureState::{Cancelled, Completed, Executing, Waiting};
 /// How long a negative check waits to see that a blocked worker stays blocked.
 const STILL: Duration = Duration::from_millis(50);
 
+/// A counted generator's future.
+type Items = IterationFuture<usize, (), TaskCancelled>;
+/// How a worker's sends ended, reported by the worker.
+type Ended = Receiver<Result<(), TaskCancelled>>;
+/// How a reader's `recv` ended, reported by the worker.
+type RecvEnded = Receiver<Result<Option<u8>, TaskCancelled>>;
+
 fn capacity(n: usize) -> NonZeroUsize {
     NonZeroUsize::new(n).unwrap()
 }
@@ -84,11 +91,7 @@ fn counting_generator(
     executor: &TraitsExecutor,
     bound: Option<usize>,
     count: usize,
-) -> (
-    IterationFuture<usize, (), TaskCancelled>,
-    Counters,
-    Receiver<Result<(), TaskCancelled>>,
-) {
+) -> (Items, Counters, Ended) {
     let counters = Counters::default();
     let (ended_tx, ended_rx) = mpsc::channel();
     let body = {
@@ -107,7 +110,7 @@ fn counting_generator(
     (future, counters, ended_rx)
 }
 
-fn ended(ended: &Receiver<Result<(), TaskCancelled>>) -> Result<(), TaskCancelled> {
+fn ended(ended: &Ended) -> Result<(), TaskCancelled> {
     ended
         .recv_timeout(TEST_TIMEOUT)
         .expect("the worker's send should have returned")
@@ -338,12 +341,7 @@ fn gated_generator(
     executor: &TraitsExecutor,
     count: usize,
     checkpoints: bool,
-) -> (
-    IterationFuture<usize, (), TaskCancelled>,
-    Counters,
-    Sender<()>,
-    Receiver<Result<(), TaskCancelled>>,
-) {
+) -> (Items, Counters, Sender<()>, Ended) {
     let counters = Counters::default();
     let (go_tx, go_rx) = mpsc::channel::<()>();
     let (ended_tx, ended_rx) = mpsc::channel();
@@ -610,7 +608,7 @@ fn reader(
 ) -> (
     IterationFuture<u8, usize, TaskCancelled>,
     Receiver<()>,
-    Receiver<Result<Option<u8>, TaskCancelled>>,
+    RecvEnded,
 ) {
     let (waiting_tx, waiting_rx) = mpsc::channel();
     let (ended_tx, ended_rx) = mpsc::channel();

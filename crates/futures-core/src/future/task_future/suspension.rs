@@ -21,10 +21,13 @@ pub(super) struct Suspension {
     observed: bool,
 }
 
+/// A future's entry in [`VIEWS`]: its address, its `suspended` observable, and the read-only
+/// view handed out.
+type View = (usize, Observable<bool>, Derived<bool>);
+
 thread_local! {
-    /// The `suspended` observable of each future whose view was asked for, by the future's
-    /// address, with the read-only view handed out.
-    static VIEWS: RefCell<Vec<(usize, Observable<bool>, Derived<bool>)>> =
+    /// The `suspended` observable of each future whose view was asked for.
+    static VIEWS: RefCell<Vec<View>> =
         const { RefCell::new(Vec::new()) };
 }
 
