@@ -7,7 +7,7 @@ use std::ops::Deref;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use traits_core::{Derived, ObserverKey, Unobserve};
+use traits_core::{ObserverKey, Unobserve};
 
 use crate::error::{NotAvailable, ProtocolViolation, TaskError};
 use crate::future::machine::{self, Effect, MachineState};
@@ -304,79 +304,6 @@ impl<H: FutureHandler> TaskFuture<H> {
     /// ```
     pub fn cancel(&self) -> bool {
         self.inner.cancel()
-    }
-
-    /// Suspends the task: it stops at its next [`send`](crate::TaskContext::send) or
-    /// [`checkpoint`](crate::TaskContext::checkpoint) (a progress report or an item is a send)
-    /// until [`resume`](Self::resume) or [`cancel`](Self::cancel). Returns `true` if this call
-    /// suspended it: the future is Waiting or Executing and was not suspended already; `false`
-    /// otherwise, and always for a detached future (no task of its own to hold).
-    ///
-    /// Suspending does not change [`state`](Self::state): an Executing future stays Executing,
-    /// and what the task sent before the suspension is still delivered. A cancel ends the
-    /// suspension, and the task's wait, at once: it ends `Cancelled` as usual.
-    ///
-    /// ```
-    /// use traits_futures::{submit_generator, FutureState, TraitsExecutor};
-    /// let executor = TraitsExecutor::new();
-    /// let future = submit_generator(&executor, |items| {
-    ///     for n in 0..3 {
-    ///         items.send(n)?; // waits here while suspended
-    ///     }
-    ///     Ok(())
-    /// })?;
-    /// assert!(future.suspend());
-    /// assert!(future.suspended().get());
-    /// assert!(!future.suspend()); // already suspended
-    /// assert!(future.resume());
-    /// executor.run_until(|| future.done().get(), None)?;
-    /// assert_eq!(future.state().get(), FutureState::Completed);
-    /// assert!(!future.suspend()); // done
-    /// # executor.shutdown(None)?;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn suspend(&self) -> bool {
-        self.inner.suspend()
-    }
-
-    /// Ends a [`suspend`](Self::suspend): the task goes on from where it waits. Returns `true`
-    /// if the future was suspended.
-    ///
-    /// ```
-    /// use traits_futures::{submit_call, TraitsExecutor};
-    /// let executor = TraitsExecutor::new();
-    /// let future = submit_call(&executor, || 1)?;
-    /// assert!(!future.resume()); // not suspended
-    /// future.suspend();
-    /// assert!(future.resume());
-    /// executor.run_until(|| future.done().get(), None)?;
-    /// # executor.shutdown(None)?;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn resume(&self) -> bool {
-        self.inner.resume()
-    }
-
-    /// Whether the task is suspended, observable (read-only): true from a
-    /// [`suspend`](Self::suspend) until [`resume`](Self::resume), a cancel, or the future's end,
-    /// whichever comes first. Observers run on the main thread, inside those calls (the end's:
-    /// after the state's observers).
-    ///
-    /// ```
-    /// use traits_futures::{submit_call, TraitsExecutor};
-    /// let executor = TraitsExecutor::new();
-    /// let future = submit_call(&executor, || 1)?;
-    /// let suspended = future.suspended();
-    /// let _log = suspended.observe(|_, now| println!("suspended: {now}"));
-    /// future.suspend();
-    /// assert!(suspended.get());
-    /// future.cancel();
-    /// assert!(!suspended.get());
-    /// # executor.shutdown(None)?;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn suspended(&self) -> Derived<bool> {
-        self.inner.suspended_view()
     }
 
     /// Feeds one message to the future, as the event loop does when it dispatches.

@@ -24,6 +24,7 @@
 #[cfg(all(test, loom))]
 mod loom_models;
 mod park;
+mod slot;
 
 #[cfg(loom)]
 use park::Broken;
@@ -33,7 +34,9 @@ use std::mem;
 use crate::error::{drop_caught, TaskError};
 use crate::routing::message::TaskMessage;
 use crate::routing::router::{PipeKey, RouterShared};
-use crate::sync::{Arc, AtomicU64, Mutex, MutexGuard, Ordering, Thread};
+use crate::sync::{Arc, AtomicU64, Mutex, MutexGuard, Ordering};
+
+use slot::{Slot, Spill};
 
 /// The first message of a task's sequence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,89 +166,6 @@ fn head(word: u64) -> Option<Head> {
         Some(Head::Abandoned)
     } else {
         None
-    }
-}
-
-/// The queue's one slot: the task, then (once custom messages arrive) the box of custom
-/// messages, and the final message, alone or in that box. A worker takes the task before it
-/// sends anything, so the task and what follows never coexist and share the space: the cell
-/// stays small, and taking the task costs no lock of its own (it happens under the queue's
-/// lock, with the `S` that follows it).
-enum Slot<M, K, T, E> {
-    /// The task, waiting for a worker.
-    Task(K),
-    /// The task is out (running or finished), or there never was one (a pipe fed by hand).
-    Empty,
-    /// The final message, queued and not yet taken by the main side (no custom message came
-    /// before it).
-    Tail(Tail<T, E>),
-    /// The task has sent custom messages: they and then the final message wait in a box, which
-    /// stays for the pipe's life (its vector is recycled batch after batch).
-    Spill(Box<Spill<M, T, E>>),
-}
-
-/// What a task that sends custom messages queues beyond the marks, and the worker's thread
-/// while it waits (see `park.rs`).
-struct Spill<M, T, E> {
-    customs: Vec<M>,
-    tail: Option<Tail<T, E>>,
-    waiter: Option<Thread>,
-}
-
-impl<M, K, T, E> Slot<M, K, T, E> {
-    fn take_task(&mut self) -> Option<K> {
-        match mem::replace(self, Slot::Empty) {
-            Slot::Task(task) => Some(task),
-            other => {
-                *self = other;
-                None
-            }
-        }
-    }
-
-    fn take_tail(&mut self) -> Option<Tail<T, E>> {
-        match self {
-            Slot::Spill(spill) => spill.tail.take(),
-            Slot::Tail(_) => match mem::replace(self, Slot::Empty) {
-                Slot::Tail(tail) => Some(tail),
-                _ => None,
-            },
-            Slot::Task(_) | Slot::Empty => None,
-        }
-    }
-
-    fn has_tail(&self) -> bool {
-        match self {
-            Slot::Tail(_) => true,
-            Slot::Spill(spill) => spill.tail.is_some(),
-            Slot::Task(_) | Slot::Empty => false,
-        }
-    }
-
-    /// Queues a custom message; hands it back if the slot cannot hold one (never, in `Open`).
-    fn push_custom(&mut self, custom: M) -> Result<(), M> {
-        match self {
-            Slot::Spill(spill) => spill.customs.push(custom),
-            Slot::Empty => {
-                *self = Slot::Spill(Box::new(Spill {
-                    customs: vec![custom],
-                    tail: None,
-                    waiter: None,
-                }))
-            }
-            Slot::Task(_) | Slot::Tail(_) => return Err(custom),
-        }
-        Ok(())
-    }
-
-    /// Queues the final message; hands it back if the slot cannot hold it (never, in `Open`).
-    fn push_tail(&mut self, tail: Tail<T, E>) -> Result<(), Tail<T, E>> {
-        match self {
-            Slot::Spill(spill) if spill.tail.is_none() => spill.tail = Some(tail),
-            Slot::Empty => *self = Slot::Tail(tail),
-            Slot::Spill(_) | Slot::Task(_) | Slot::Tail(_) => return Err(tail),
-        }
-        Ok(())
     }
 }
 
