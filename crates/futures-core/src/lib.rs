@@ -80,8 +80,8 @@ pub mod testing;
 pub mod loom_api;
 
 pub use error::{
-    BuildError, NotAvailable, ProtocolViolation, RunTimeout, ShutdownError, StopError, SubmitError,
-    TaskCancelled, TaskError,
+    BuildError, InputClosed, NotAvailable, ProtocolViolation, RunTimeout, ShutdownError, StopError,
+    SubmitError, TaskCancelled, TaskError,
 };
 pub use executor::builder::ExecutorBuilder;
 pub use executor::event_loop::{Dispatcher, LoopWaker};
@@ -99,10 +99,12 @@ pub use pool::tokio_pool::TokioBlockingPool;
 pub use pool::worker_pool::{Job, PoolClosed, WorkerPool};
 pub use routing::background_task::{BackgroundTask, TaskContext};
 pub use routing::message::TaskMessage;
+pub use routing::task_input::{task_input, InputReceiver, InputSender};
 pub use state::{ExecutorState, FutureState, Input};
 pub use tasks::call::{submit_call, submit_try_call, CallFuture, CallHandler};
 pub use tasks::iteration::{
-    submit_generator, submit_iteration, submit_try_generator, IterationFuture, IterationHandler,
+    submit_generator, submit_generator_bounded, submit_iteration, submit_iteration_bounded,
+    submit_try_generator, IterationFuture, IterationHandler,
 };
 pub use tasks::progress::{
     submit_progress, submit_try_progress, ProgressFuture, ProgressHandler, ProgressReporter,
