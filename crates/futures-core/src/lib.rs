@@ -39,8 +39,9 @@
 //! * Custom task types: a [`FutureHandler`] (main thread) and a [`BackgroundTask`] (worker),
 //!   joined by a [`TaskSpec`], with typed messages.
 //! * The event loop: [`TraitsExecutor::run_until`] and [`TraitsExecutor::dispatch_pending`];
-//!   [`Dispatcher`] and [`TraitsExecutor::set_wake_callback`] for GUIs; a [`LoopWaker`] wakes
-//!   any of them from another thread (a Ctrl-C handler).
+//!   [`Dispatcher`] and [`TraitsExecutor::set_wake_callback`] for GUIs, with
+//!   [`TraitsExecutor::dispatch_within`] to dispatch within a frame's [`DispatchBudget`]; a
+//!   [`LoopWaker`] wakes any of them from another thread (a Ctrl-C handler).
 //! * Worker pools: the built-in [`ThreadPool`], or any [`WorkerPool`]; with the features
 //!   `rayon` and `tokio`, `RayonPool` (a rayon thread pool) and `TokioBlockingPool` (a tokio
 //!   runtime's blocking threads).
@@ -82,6 +83,7 @@ pub use error::{
     BuildError, NotAvailable, ProtocolViolation, RunTimeout, ShutdownError, StopError, SubmitError,
     TaskCancelled, TaskError,
 };
+pub use executor::budget::{DispatchBudget, Dispatched};
 pub use executor::builder::ExecutorBuilder;
 pub use executor::event_loop::{Dispatcher, LoopWaker};
 pub use executor::traits_executor::TraitsExecutor;
