@@ -309,7 +309,10 @@ mod tests {
     #[test]
     fn a_spent_time_limit_is_seen_at_the_first_read() {
         let mut meter = BudgetMeter::start(DispatchBudget::time(Duration::ZERO));
-        assert!(meter.after_message(), "the clock is read after the first message");
+        assert!(
+            meter.after_message(),
+            "the clock is read after the first message"
+        );
         assert_eq!(meter.allowance(), 0);
     }
 

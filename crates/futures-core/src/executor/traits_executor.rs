@@ -370,7 +370,9 @@ impl TraitsExecutor {
     /// assert_eq!(executor.dispatch_pending(), 0);
     /// ```
     pub fn dispatch_pending(&self) -> usize {
-        self.inner.dispatch_within(DispatchBudget::UNLIMITED).delivered
+        self.inner
+            .dispatch_within(DispatchBudget::UNLIMITED)
+            .delivered
     }
 
     /// Dispatches, on this thread and without blocking, what had arrived when the call began,

@@ -98,7 +98,9 @@ mod tests {
     /// Dispatches everything pending; returns how many messages were delivered.
     fn drain(router: &Router) -> usize {
         let mut delivered = 0;
-        while let Step::Delivered { count, .. } = router.dispatch(usize::MAX, &mut || false, Intake::Arrivals) {
+        while let Step::Delivered { count, .. } =
+            router.dispatch(usize::MAX, &mut || false, Intake::Arrivals)
+        {
             delivered += count;
         }
         delivered
