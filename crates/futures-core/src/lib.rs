@@ -123,12 +123,12 @@ pub mod guide {
     //!    properties (the `traits-core` layer).
     //! 5. [Custom task types](custom_task_types): typed messages, `FutureHandler`,
     //!    `BackgroundTask`, `TaskSpec`; the Fizz Buzz walk-through.
-    //! 6. [Event loops](event_loops): headless, async and notify integrations; binding widgets
-    //!    with signals.
+    //! 6. [Event loops](event_loops): headless, async and notify integrations; a frame budget
+    //!    for dispatch; binding widgets with signals.
     //! 7. [Testing](testing_futures): testing code that uses futures.
     //! 8. [Threading](threading): what the compiler guarantees, and what it cannot.
-    //! 9. [Troubleshooting](troubleshooting): one entry per symptom (futures stuck `Waiting`, an
-    //!    observer that never fires, a task that outlives its future, a hang at exit, ...).
+    //! 9. [Troubleshooting](troubleshooting): one entry per symptom (futures stuck `Waiting`, a
+    //!    window that stutters during a flood, an observer that never fires, a task that outlives its future, a hang at exit, ...).
 
     pub mod overview {
         #![doc = include_str!("../../../docs/01-overview.md")]
