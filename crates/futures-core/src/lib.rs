@@ -128,7 +128,8 @@ pub mod guide {
     //! 7. [Testing](testing_futures): testing code that uses futures.
     //! 8. [Threading](threading): what the compiler guarantees, and what it cannot.
     //! 9. [Troubleshooting](troubleshooting): one entry per symptom (futures stuck `Waiting`, a
-    //!    window that stutters during a flood, an observer that never fires, a task that outlives its future, a hang at exit, ...).
+    //!    window that stutters during a flood, an observer that never fires, a task that
+    //!    outlives its future, a hang at exit, ...).
 
     pub mod overview {
         #![doc = include_str!("../../../docs/01-overview.md")]
