@@ -49,7 +49,7 @@ impl Inner {
         // What the budget left was taken already and will not be announced again.
         let more_pending = router.has_pending();
         if more_pending {
-            router.request_wake_if_pending();
+            router.shared().request_wake();
         }
         Dispatched::new(delivered, more_pending)
     }
