@@ -40,8 +40,9 @@
 //! * Custom task types: a [`FutureHandler`] (main thread) and a [`BackgroundTask`] (worker),
 //!   joined by a [`TaskSpec`], with typed messages.
 //! * The event loop: [`TraitsExecutor::run_until`] and [`TraitsExecutor::dispatch_pending`];
-//!   [`Dispatcher`] and [`TraitsExecutor::set_wake_callback`] for GUIs; a [`LoopWaker`] wakes
-//!   any of them from another thread (a Ctrl-C handler).
+//!   [`Dispatcher`] and [`TraitsExecutor::set_wake_callback`] for GUIs, with
+//!   [`TraitsExecutor::dispatch_within`] to dispatch within a frame's [`DispatchBudget`]; a
+//!   [`LoopWaker`] wakes any of them from another thread (a Ctrl-C handler).
 //! * Worker pools: the built-in [`ThreadPool`], or any [`WorkerPool`]; with the features
 //!   `rayon` and `tokio`, `RayonPool` (a rayon thread pool) and `TokioBlockingPool` (a tokio
 //!   runtime's blocking threads).
@@ -83,6 +84,7 @@ pub use error::{
     BuildError, InputClosed, NotAvailable, ProtocolViolation, RunTimeout, ShutdownError, StopError,
     SubmitError, TaskCancelled, TaskError,
 };
+pub use executor::budget::{DispatchBudget, Dispatched};
 pub use executor::builder::ExecutorBuilder;
 pub use executor::event_loop::{Dispatcher, LoopWaker};
 pub use executor::traits_executor::TraitsExecutor;
@@ -126,12 +128,13 @@ pub mod guide {
     //!    properties (the `traits-core` layer).
     //! 5. [Custom task types](custom_task_types): typed messages, `FutureHandler`,
     //!    `BackgroundTask`, `TaskSpec`; the Fizz Buzz walk-through.
-    //! 6. [Event loops](event_loops): headless, async and notify integrations; binding widgets
-    //!    with signals.
+    //! 6. [Event loops](event_loops): headless, async and notify integrations; a frame budget
+    //!    for dispatch; binding widgets with signals.
     //! 7. [Testing](testing_futures): testing code that uses futures.
     //! 8. [Threading](threading): what the compiler guarantees, and what it cannot.
-    //! 9. [Troubleshooting](troubleshooting): one entry per symptom (futures stuck `Waiting`, an
-    //!    observer that never fires, a task that outlives its future, a hang at exit, ...).
+    //! 9. [Troubleshooting](troubleshooting): one entry per symptom (futures stuck `Waiting`, a
+    //!    window that stutters during a flood, an observer that never fires, a task that
+    //!    outlives its future, a hang at exit, ...).
 
     pub mod overview {
         #![doc = include_str!("../../../docs/01-overview.md")]
