@@ -63,6 +63,7 @@
 
 // The layers, top to bottom; a module imports only from its own layer and those below it
 // (ARCHITECTURE.md, "Layers"; `tests/layers.rs` checks it).
+mod compose;
 mod executor;
 mod future;
 mod pool;
