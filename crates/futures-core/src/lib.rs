@@ -104,7 +104,8 @@ pub use tasks::iteration::{
     submit_generator, submit_iteration, submit_try_generator, IterationFuture, IterationHandler,
 };
 pub use tasks::progress::{
-    submit_progress, submit_try_progress, ProgressFuture, ProgressHandler, ProgressReporter,
+    submit_progress, submit_progress_with, submit_try_progress, submit_try_progress_with,
+    ProgressDelivery, ProgressFuture, ProgressHandler, ProgressReporter,
 };
 
 pub use traits_core;
