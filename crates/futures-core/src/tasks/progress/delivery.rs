@@ -198,7 +198,11 @@ impl<P> Coalescer<P> {
     }
 
     /// Reports `report`: sends it, leaves it in the slot, or holds it back (rate limit).
-    pub(super) fn report(&self, context: &TaskContext<'_, P>, report: P) -> Result<(), TaskCancelled> {
+    pub(super) fn report(
+        &self,
+        context: &TaskContext<'_, P>,
+        report: P,
+    ) -> Result<(), TaskCancelled> {
         if context.cancelled() {
             return Err(TaskCancelled);
         }
