@@ -15,9 +15,8 @@ use futures::{executor::block_on, StreamExt};
 use futures_signals::signal::SignalExt;
 use traits_futures::testing::{Recorder, TEST_TIMEOUT};
 use traits_futures::{
-    submit_progress, submit_progress_with, submit_try_progress_with, FutureState,
-    ProgressDelivery, ProgressFuture, ProgressHandler, TaskCancelled, TaskError, TaskMessage,
-    TraitsExecutor,
+    submit_progress, submit_progress_with, submit_try_progress_with, FutureState, ProgressDelivery,
+    ProgressFuture, ProgressHandler, TaskCancelled, TaskError, TaskMessage, TraitsExecutor,
 };
 
 const ONCE_A_SECOND: ProgressDelivery = ProgressDelivery::LatestAtMost {
@@ -45,13 +44,13 @@ where
         .unwrap();
 }
 
+/// A future's state when it became done, and its latest report then.
+type AtDone<P> = Rc<RefCell<Option<(FutureState, Option<P>)>>>;
+
 /// Records, when the future becomes done, its state and its latest report then.
 fn progress_when_done<P, T, E>(
     future: &ProgressFuture<P, T, E>,
-) -> (
-    Rc<RefCell<Option<(FutureState, Option<P>)>>>,
-    traits_core::ObserverGuard,
-)
+) -> (AtDone<P>, traits_core::ObserverGuard)
 where
     P: Clone + PartialEq + Send + 'static,
     T: Send + 'static,
@@ -94,7 +93,11 @@ fn progress_signal_bound_after_the_task_finished_reporting_starts_from_the_last_
         let mut signal = future.progress().signal().to_stream();
         assert_eq!(block_on(signal.next()), Some(Some(50)), "{delivery:?}");
         let percent = future.progress().signal().map(|p| p.map_or(0, |s| 2 * s));
-        assert_eq!(block_on(percent.to_stream().next()), Some(100), "{delivery:?}");
+        assert_eq!(
+            block_on(percent.to_stream().next()),
+            Some(100),
+            "{delivery:?}"
+        );
         executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
     }
 }
@@ -136,7 +139,11 @@ fn progress_get_after_the_task_finished_reporting_is_the_last_report() {
         .unwrap();
         run_to_done(&executor, &future);
         assert_eq!(future.progress().get(), Some((999, 999)), "{delivery:?}");
-        assert_eq!(future.progress.get(), Some((999, 999)), "the handler's field");
+        assert_eq!(
+            future.progress.get(),
+            Some((999, 999)),
+            "the handler's field"
+        );
         executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
     }
 }
@@ -170,7 +177,8 @@ fn progress_observer_bound_late_is_handed_the_last_report_as_the_old_value() {
 
 #[test]
 fn progress_is_none_before_the_first_report_then_follows_each_report() {
-    let future: ProgressFuture<u8, ()> = ProgressFuture::detached(ProgressHandler::default(), || {});
+    let future: ProgressFuture<u8, ()> =
+        ProgressFuture::detached(ProgressHandler::default(), || {});
     assert_eq!(future.progress().get(), None);
     future.receive(TaskMessage::Started).unwrap();
     assert_eq!(future.progress().get(), None, "started, nothing reported");
@@ -179,7 +187,11 @@ fn progress_is_none_before_the_first_report_then_follows_each_report() {
         assert_eq!(future.progress().get(), Some(report));
     }
     future.receive(TaskMessage::Returned(())).unwrap();
-    assert_eq!(future.progress().get(), Some(9), "kept after the future is done");
+    assert_eq!(
+        future.progress().get(),
+        Some(9),
+        "kept after the future is done"
+    );
 }
 
 #[test]
@@ -211,7 +223,8 @@ fn progress_is_none_until_a_submitted_task_reports() {
 
 #[test]
 fn progress_observers_run_on_change_while_reports_fire_for_every_report() {
-    let future: ProgressFuture<u8, ()> = ProgressFuture::detached(ProgressHandler::default(), || {});
+    let future: ProgressFuture<u8, ()> =
+        ProgressFuture::detached(ProgressHandler::default(), || {});
     let values = Recorder::observable(future.progress());
     let reports = Recorder::event(future.reports());
     future.receive(TaskMessage::Started).unwrap();
@@ -392,7 +405,9 @@ fn latest_delivers_every_report_when_the_main_thread_keeps_up() {
         Ok(())
     })
     .unwrap();
-    let _ack = future.reports().observe(move |_| delivered_tx.send(()).unwrap());
+    let _ack = future
+        .reports()
+        .observe(move |_| delivered_tx.send(()).unwrap());
     let reports = Recorder::event(future.reports());
     run_to_done(&executor, &future);
     assert_eq!(reports.values(), (1..=20).collect::<Vec<_>>());
@@ -561,8 +576,14 @@ fn report_returns_err_once_cancelled_in_every_delivery() {
         assert_eq!(results.recv_timeout(TEST_TIMEOUT).unwrap(), Ok(()));
         assert!(future.cancel());
         go.send(()).unwrap();
-        assert_eq!(results.recv_timeout(TEST_TIMEOUT).unwrap(), Err(TaskCancelled));
-        assert_eq!(results.recv_timeout(TEST_TIMEOUT).unwrap(), Err(TaskCancelled));
+        assert_eq!(
+            results.recv_timeout(TEST_TIMEOUT).unwrap(),
+            Err(TaskCancelled)
+        );
+        assert_eq!(
+            results.recv_timeout(TEST_TIMEOUT).unwrap(),
+            Err(TaskCancelled)
+        );
         run_to_done(&executor, &future);
         assert_eq!(future.state().get(), FutureState::Cancelled, "{delivery:?}");
         executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
