@@ -110,7 +110,8 @@ pub use tasks::iteration::{
     submit_try_generator, IterationFuture, IterationHandler,
 };
 pub use tasks::progress::{
-    submit_progress, submit_try_progress, ProgressFuture, ProgressHandler, ProgressReporter,
+    submit_progress, submit_progress_with, submit_try_progress, submit_try_progress_with,
+    ProgressDelivery, ProgressFuture, ProgressHandler, ProgressReporter,
 };
 pub use tasks::steps::reporter::StepsReporter;
 pub use tasks::steps::{submit_steps, submit_try_steps, Steps, StepsFuture, StepsHandler};

@@ -57,7 +57,7 @@ impl Flood {
         })
         .unwrap();
         let reports = Rc::new(RefCell::new(Vec::new()));
-        let observer = future.progress().observe({
+        let observer = future.reports().observe({
             let reports = reports.clone();
             move |report| {
                 busy(work);
@@ -275,7 +275,7 @@ fn two_bursts(executor: &TraitsExecutor, more: u32) -> TwoBursts {
     })
     .unwrap();
     let reports = Rc::new(RefCell::new(Vec::new()));
-    let observer = future.progress().observe({
+    let observer = future.reports().observe({
         let reports = reports.clone();
         move |report| {
             reports.borrow_mut().push(*report);
@@ -362,7 +362,7 @@ fn ping_pong(executor: &TraitsExecutor, limit: u32) -> PingPong {
     .unwrap();
     sent_rx.recv_timeout(TEST_TIMEOUT).unwrap(); // report 0 is queued
     let reports = Rc::new(RefCell::new(Vec::new()));
-    let observer = future.progress().observe({
+    let observer = future.reports().observe({
         let reports = reports.clone();
         move |report| {
             reports.borrow_mut().push(*report);
