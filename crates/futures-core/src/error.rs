@@ -161,6 +161,25 @@ pub enum SubmitError {
     PoolClosed,
 }
 
+/// A [`Submitter`](crate::Submitter)'s `submit` was refused: the executor is stopping, stopped
+/// or dropped. The submission was dropped without running, on the calling thread.
+///
+/// ```
+/// use traits_futures::{RemoteSubmitError, TraitsExecutor};
+/// let executor = TraitsExecutor::new();
+/// let submitter = executor.submitter(|_future: traits_futures::CallFuture<u8>| {});
+/// executor.stop()?;
+/// let refused = std::thread::spawn(move || submitter.submit_call(|| 1)).join().unwrap();
+/// assert_eq!(refused, Err(RemoteSubmitError::Stopped));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+pub enum RemoteSubmitError {
+    /// The executor has begun to stop (or is gone): it accepts no more tasks.
+    #[error("cannot submit: the executor is stopping, stopped or dropped")]
+    Stopped,
+}
+
 /// `stop()` was called on an executor that is not running.
 ///
 /// ```

@@ -3,7 +3,7 @@
 use std::cell::{Cell, OnceCell};
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -284,8 +284,23 @@ impl TraitsExecutor {
         }
     }
 
-    fn router(&self) -> &Router {
+    pub(crate) fn router(&self) -> &Router {
         self.inner.router()
+    }
+
+    /// Whether `submit` would accept a task now (`Running`, and no `stop()` begun).
+    pub(crate) fn accepts_tasks(&self) -> bool {
+        self.inner.accepting().is_ok()
+    }
+
+    /// A handle that does not keep the executor alive (for what the executor itself holds).
+    pub(crate) fn downgrade(&self) -> Weak<Inner> {
+        Rc::downgrade(&self.inner)
+    }
+
+    /// The executor of a [`downgrade`](Self::downgrade)d handle, if it is still alive.
+    pub(crate) fn upgrade(weak: &Weak<Inner>) -> Option<Self> {
+        weak.upgrade().map(|inner| TraitsExecutor { inner })
     }
 
     /// The builder's [`undispatched_warning`](ExecutorBuilder::undispatched_warning), set

@@ -57,6 +57,11 @@ pub(crate) trait PipeTarget {
     /// model checker's assertions).
     #[cfg(loom)]
     fn queued_inputs(&self) -> Vec<Input>;
+    /// A service, not a task's pipe (the remote submitters' queue): the router does not count
+    /// it among the live tasks. `cancel` and `orphan` close it.
+    fn is_service(&self) -> bool {
+        false
+    }
 }
 
 /// The main thread's end of a pipe, kept inside the future it feeds.

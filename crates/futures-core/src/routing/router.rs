@@ -157,6 +157,8 @@ pub(crate) struct Router {
     active: RefCell<VecDeque<PipeKey>>,
     /// Sentinels posted and seen, for `exercise_event_loop`.
     sentinels_seen: Cell<u64>,
+    /// How many of `pipes` are services ([`PipeTarget::is_service`]), not tasks.
+    services: Cell<usize>,
 }
 
 impl Router {
@@ -176,6 +178,7 @@ impl Router {
             pipes: RefCell::new(SlotMap::with_key()),
             active: RefCell::new(VecDeque::new()),
             sentinels_seen: Cell::new(0),
+            services: Cell::new(0),
         }
     }
 
@@ -196,14 +199,35 @@ impl Router {
         pipes.insert_with_key(make)
     }
 
-    /// Removes a pipe whose task was never handed to a worker.
-    pub(crate) fn remove(&self, key: PipeKey) {
-        self.pipes.borrow_mut().remove(key);
+    /// Adds a service (a [`PipeTarget`] that is no task, see [`PipeTarget::is_service`]): it
+    /// is dispatched like a pipe when its key is announced, but does not count as a live task,
+    /// so it never holds back the executor's stop. It leaves the table when it says it is
+    /// finished (retired like a pipe), or with the router.
+    pub(crate) fn insert_service(
+        &self,
+        make: impl FnOnce(PipeKey) -> Rc<dyn PipeTarget>,
+    ) -> PipeKey {
+        let key = self.insert(make);
+        self.services.set(self.services.get() + 1);
+        key
     }
 
-    /// Number of tasks whose futures are not done.
+    /// Removes a pipe whose task was never handed to a worker.
+    pub(crate) fn remove(&self, key: PipeKey) {
+        let removed = self.pipes.borrow_mut().remove(key);
+        self.forget_service(removed.as_ref());
+    }
+
+    /// Counts a service out of the table (`removed` just left it).
+    fn forget_service(&self, removed: Option<&Rc<dyn PipeTarget>>) {
+        if removed.is_some_and(|target| target.is_service()) {
+            self.services.set(self.services.get() - 1);
+        }
+    }
+
+    /// Number of tasks whose futures are not done (services are not counted).
     pub(crate) fn live(&self) -> usize {
-        self.pipes.borrow().len()
+        self.pipes.borrow().len() - self.services.get()
     }
 
     /// Cancels every live future (executor stop), even if an observer panics; returns the first
@@ -226,6 +250,7 @@ impl Router {
     /// since this runs inside a `Drop`.
     pub(crate) fn orphan_all(&self) {
         let targets: Vec<_> = self.pipes.borrow_mut().drain().map(|(_, t)| t).collect();
+        self.services.set(0);
         self.active.borrow_mut().clear();
         for target in targets {
             let orphaned = panic::catch_unwind(AssertUnwindSafe(|| target.orphan()));
@@ -401,6 +426,7 @@ impl Router {
             .then(|| pipes.remove(key))
             .flatten();
         drop(pipes);
+        self.forget_service(removed.as_ref());
         if let Some(target) = &removed {
             target.close(after_final_message);
         }
