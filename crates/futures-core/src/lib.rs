@@ -81,12 +81,12 @@ pub mod testing;
 #[doc(hidden)]
 pub mod loom_api;
 
+pub use compose::submitter::Submitter;
+pub use error::RemoteSubmitError;
 pub use error::{
     BuildError, InputClosed, NotAvailable, ProtocolViolation, RunTimeout, ShutdownError, StopError,
     SubmitError, TaskCancelled, TaskError,
 };
-pub use error::RemoteSubmitError;
-pub use compose::submitter::Submitter;
 pub use executor::budget::{DispatchBudget, Dispatched};
 pub use executor::builder::ExecutorBuilder;
 pub use executor::event_loop::{Dispatcher, LoopWaker};

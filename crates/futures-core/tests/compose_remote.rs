@@ -15,8 +15,8 @@ use futures::executor::LocalPool;
 use futures::task::LocalSpawnExt;
 use traits_futures::testing::TEST_TIMEOUT;
 use traits_futures::{
-    submit_call, CallFuture, DispatchBudget, ExecutorState, FutureState, RemoteSubmitError,
-    Submitter, TraitsExecutor,
+    submit_call, CallFuture, CallHandler, DispatchBudget, ExecutorState, FutureState,
+    RemoteSubmitError, Submitter, TraitsExecutor,
 };
 
 /// The text of the panics these tests provoke; the hook installed by [`quiet`] hides them.
@@ -39,11 +39,14 @@ fn quiet() {
     });
 }
 
+/// The futures a callback was handed, in order.
+type Handed<T> = Rc<RefCell<Vec<CallFuture<T>>>>;
+
 /// A submitter whose callback keeps every future it is handed, in order.
 fn collecting<T: Send + 'static>(
     executor: &TraitsExecutor,
-) -> (Submitter<traits_futures::CallHandler<T>>, Rc<RefCell<Vec<CallFuture<T>>>>) {
-    let handed: Rc<RefCell<Vec<CallFuture<T>>>> = Rc::default();
+) -> (Submitter<CallHandler<T>>, Handed<T>) {
+    let handed: Handed<T> = Rc::default();
     let submitter = executor.submitter({
         let handed = handed.clone();
         move |future| handed.borrow_mut().push(future)
@@ -54,7 +57,7 @@ fn collecting<T: Send + 'static>(
 #[test]
 fn the_submitter_is_send_sync_and_clone() {
     fn assert_send_sync_clone<T: Send + Sync + Clone + 'static>() {}
-    assert_send_sync_clone::<Submitter<traits_futures::CallHandler<u32>>>();
+    assert_send_sync_clone::<Submitter<CallHandler<u32>>>();
     assert_send_sync_clone::<Submitter<traits_futures::ProgressHandler<u32, String>>>();
 }
 
@@ -124,7 +127,11 @@ fn a_submit_after_stop_returns_stopped_and_drops_the_submission_unrun() {
     .join()
     .unwrap();
     assert_eq!(refused, Err(RemoteSubmitError::Stopped));
-    assert_eq!(Arc::strong_count(&capture), 1, "the refused closure was dropped");
+    assert_eq!(
+        Arc::strong_count(&capture),
+        1,
+        "the refused closure was dropped"
+    );
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
     assert!(!ran.load(Ordering::SeqCst));
     assert!(handed.borrow().is_empty());
@@ -140,7 +147,9 @@ fn a_submitter_made_after_stop_and_one_whose_executor_was_dropped_refuse() {
     let executor = TraitsExecutor::new();
     let (submitter, _) = collecting::<u8>(&executor);
     drop(executor); // without shutdown (logs a warning)
-    let refused = thread::spawn(move || submitter.submit_call(|| 1)).join().unwrap();
+    let refused = thread::spawn(move || submitter.submit_call(|| 1))
+        .join()
+        .unwrap();
     assert_eq!(refused, Err(RemoteSubmitError::Stopped));
 }
 
@@ -165,7 +174,11 @@ fn a_submission_queued_when_the_executor_stops_is_dropped_unrun_and_never_handed
     .unwrap()
     .unwrap();
     executor.stop().unwrap();
-    assert_eq!(Arc::strong_count(&capture), 1, "dropped by the stop, not leaked");
+    assert_eq!(
+        Arc::strong_count(&capture),
+        1,
+        "dropped by the stop, not leaked"
+    );
     assert_eq!(submitter.submit_call(|| 2), Err(RemoteSubmitError::Stopped));
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
     assert!(!ran.load(Ordering::SeqCst), "the task never ran");
@@ -183,11 +196,21 @@ fn an_executor_with_a_live_submitter_stops_and_drops_the_callback() {
         }
     });
     let call = submit_call(&executor, || 1).unwrap();
-    executor.run_until(|| call.done().get(), Some(TEST_TIMEOUT)).unwrap();
-    assert_eq!(executor.running_tasks(), 0, "a submitter is no running task");
+    executor
+        .run_until(|| call.done().get(), Some(TEST_TIMEOUT))
+        .unwrap();
+    assert_eq!(
+        executor.running_tasks(),
+        0,
+        "a submitter is no running task"
+    );
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
     assert_eq!(executor.state().get(), ExecutorState::Stopped);
-    assert_eq!(Rc::strong_count(&captured), 1, "the callback was dropped at the stop");
+    assert_eq!(
+        Rc::strong_count(&captured),
+        1,
+        "the callback was dropped at the stop"
+    );
     drop(submitter);
 }
 
@@ -208,7 +231,11 @@ fn dropping_every_submitter_releases_the_callback_after_the_queue_is_handed_over
     executor
         .run_until(|| Rc::strong_count(&captured) == 1, Some(TEST_TIMEOUT))
         .unwrap();
-    assert_eq!(captured.get(), 1, "the queued submission was handed over first");
+    assert_eq!(
+        captured.get(),
+        1,
+        "the queued submission was handed over first"
+    );
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
 }
 
@@ -226,7 +253,10 @@ fn a_remote_submit_wakes_the_headless_loop() {
     for round in 1..=20 {
         go.send(round).unwrap();
         executor
-            .run_until(|| handed.borrow().len() == round as usize, Some(TEST_TIMEOUT))
+            .run_until(
+                || handed.borrow().len() == round as usize,
+                Some(TEST_TIMEOUT),
+            )
             .unwrap();
     }
     drop(go);
@@ -297,7 +327,9 @@ fn a_remote_submit_calls_the_wake_callback() {
         .unwrap();
     // A notify loop: dispatch only when woken.
     while handed.borrow().is_empty() {
-        wakes.recv_timeout(TEST_TIMEOUT).expect("woken by the submission");
+        wakes
+            .recv_timeout(TEST_TIMEOUT)
+            .expect("woken by the submission");
         executor.dispatch_pending();
     }
     assert_eq!(handed.borrow().len(), 1);
@@ -318,14 +350,22 @@ fn a_flood_of_submissions_is_handed_over_within_the_dispatch_budget() {
     let first = executor.dispatch_within(DispatchBudget::messages(10));
     assert_eq!(first.delivered, 10);
     assert!(first.more_pending);
-    assert_eq!(handed.borrow().len(), 10, "one submission counts as one message");
+    assert_eq!(
+        handed.borrow().len(),
+        10,
+        "one submission counts as one message"
+    );
     executor
         .run_until(
             || handed.borrow().len() == 100 && executor.running_tasks() == 0,
             Some(TEST_TIMEOUT),
         )
         .unwrap();
-    let ids: Vec<u32> = handed.borrow().iter().map(|f| *f.result().unwrap()).collect();
+    let ids: Vec<u32> = handed
+        .borrow()
+        .iter()
+        .map(|f| *f.result().unwrap())
+        .collect();
     assert_eq!(ids, (0..100).collect::<Vec<_>>(), "in order, once each");
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
 }
@@ -334,7 +374,7 @@ fn a_flood_of_submissions_is_handed_over_within_the_dispatch_budget() {
 fn a_panicking_callback_resumes_out_of_the_dispatch_and_the_rest_are_handed_over_next() {
     quiet();
     let executor = TraitsExecutor::new();
-    let handed: Rc<RefCell<Vec<CallFuture<u32>>>> = Rc::default();
+    let handed: Handed<u32> = Rc::default();
     let submitter = executor.submitter({
         let handed = handed.clone();
         move |future: CallFuture<u32>| {
@@ -362,7 +402,10 @@ fn a_panicking_callback_resumes_out_of_the_dispatch_and_the_rest_are_handed_over
     let panicked = panic::catch_unwind(AssertUnwindSafe(|| {
         executor.run_until(|| handed.borrow().len() == 3, Some(TEST_TIMEOUT))
     }));
-    assert!(panicked.is_err(), "the callback's panic came out of run_until");
+    assert!(
+        panicked.is_err(),
+        "the callback's panic came out of run_until"
+    );
     assert_eq!(handed.borrow().len(), 1);
     executor
         .run_until(
@@ -370,9 +413,15 @@ fn a_panicking_callback_resumes_out_of_the_dispatch_and_the_rest_are_handed_over
             Some(TEST_TIMEOUT),
         )
         .unwrap();
-    let ids: Vec<u32> = handed.borrow().iter().map(|f| *f.result().unwrap()).collect();
+    let ids: Vec<u32> = handed
+        .borrow()
+        .iter()
+        .map(|f| *f.result().unwrap())
+        .collect();
     assert_eq!(ids, [0, 1, 2], "nothing lost, in order");
-    let mut ran: Vec<u32> = (0..3).map(|_| task_ran.recv_timeout(TEST_TIMEOUT).unwrap()).collect();
+    let mut ran: Vec<u32> = (0..3)
+        .map(|_| task_ran.recv_timeout(TEST_TIMEOUT).unwrap())
+        .collect();
     ran.sort();
     assert_eq!(ran, [0, 1, 2], "the panicking callback's task ran too");
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();

@@ -218,7 +218,7 @@ impl<H: FutureHandler> Submitter<H> {
     /// on the main thread (one holding observables), use [`submit_with`](Self::submit_with).
     ///
     /// ```
-    /// use std::cell::Cell;
+    /// use std::cell::RefCell;
     /// use std::convert::Infallible;
     /// use std::rc::Rc;
     /// use traits_futures::{
@@ -232,15 +232,19 @@ impl<H: FutureHandler> Submitter<H> {
     /// }
     ///
     /// let executor = TraitsExecutor::new();
-    /// let answer: Rc<Cell<Option<CallFuture<u32>>>> = Rc::default();
+    /// let answers: Rc<RefCell<Vec<CallFuture<u32>>>> = Rc::default();
     /// let submitter = executor.submitter({
-    ///     let answer = answer.clone();
-    ///     move |future| answer.set(Some(future))
+    ///     let answers = answers.clone();
+    ///     move |future| answers.borrow_mut().push(future)
     /// });
     /// std::thread::spawn(move || submitter.submit((CallHandler::default(), Answer)))
     ///     .join()
     ///     .unwrap()?;
-    /// executor.run_until(|| answer.take().is_some_and(|f| { answer.set(Some(f.clone())); f.done().get() }), Some(TEST_TIMEOUT))?;
+    /// executor.run_until(
+    ///     || answers.borrow().first().is_some_and(|answer| answer.done().get()),
+    ///     Some(TEST_TIMEOUT),
+    /// )?;
+    /// assert_eq!(answers.borrow()[0].result(), Ok(&42));
     /// # executor.shutdown(Some(TEST_TIMEOUT))?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
