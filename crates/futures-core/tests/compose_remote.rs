@@ -7,7 +7,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Barrier, Once};
 use std::thread;
 
@@ -466,4 +466,74 @@ fn a_panicking_callback_in_a_notify_loop_gets_a_new_wake_for_the_rest() {
     assert_eq!((panics, count.get()), (1, 2));
     worker.join().unwrap();
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
+}
+
+/// Counts a submission dropped before the main thread made its future.
+struct Unmade(Arc<AtomicUsize>, bool);
+
+impl Drop for Unmade {
+    fn drop(&mut self) {
+        if !self.1 {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+#[test]
+fn every_submission_racing_a_stop_is_refused_handed_over_or_dropped_unmade_exactly_once() {
+    const THREADS: usize = 4;
+    let executor = TraitsExecutor::new();
+    let (submitter, handed) = collecting::<usize>(&executor);
+    let unmade = Arc::new(AtomicUsize::new(0));
+    let start = Arc::new(Barrier::new(THREADS + 1));
+    let threads: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let (submitter, unmade, start) = (submitter.clone(), unmade.clone(), start.clone());
+            thread::spawn(move || {
+                start.wait();
+                let (mut accepted, mut refused) = (0, 0);
+                // Until refused, then a few more (each must be refused too).
+                while refused < 10 {
+                    let guard = Unmade(unmade.clone(), false);
+                    let id = accepted;
+                    let result = submitter.submit_with(move |executor| {
+                        let mut guard = guard; // the whole guard, not its field
+                        guard.1 = true;
+                        submit_call(executor, move || id)
+                    });
+                    match result {
+                        Ok(()) => {
+                            assert_eq!(refused, 0, "accepted after a refusal");
+                            accepted += 1;
+                        }
+                        Err(RemoteSubmitError::Stopped) => refused += 1,
+                    }
+                }
+                (accepted, refused)
+            })
+        })
+        .collect();
+    drop(submitter);
+    start.wait();
+    executor
+        .run_until(|| handed.borrow().len() >= 1_000, Some(TEST_TIMEOUT))
+        .unwrap();
+    executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
+    let (mut accepted, mut refused) = (0, 0);
+    for thread in threads {
+        let (a, r) = thread.join().unwrap();
+        (accepted, refused) = (accepted + a, refused + r);
+    }
+    let handed = handed.borrow();
+    // A refused submission is dropped unmade too (on its thread).
+    assert_eq!(
+        accepted + refused,
+        handed.len() + unmade.load(Ordering::SeqCst),
+        "each submission was handed over or dropped unmade, once"
+    );
+    assert!(handed.len() >= 1_000);
+    assert!(handed.iter().all(|future| matches!(
+        future.state().get(),
+        FutureState::Completed | FutureState::Cancelled
+    )));
 }
