@@ -85,7 +85,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     })?;
     println!("Working through {STAGES} stages; press Ctrl-C to cancel.");
     let interrupted_at = Rc::new(Cell::new(None));
-    let _progress = job.progress().observe({
+    let _progress = job.reports().observe({
         let interrupted_at = Rc::clone(&interrupted_at);
         let on_ctrl_c = on_ctrl_c.clone();
         move |done: &u32| {

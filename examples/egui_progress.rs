@@ -15,26 +15,15 @@
 //! what the frames showed, a clean shutdown; it exits non-zero with the reason if a check fails
 //! (or if nothing has happened for a minute).
 
-use std::cell::Cell;
 use std::process::ExitCode;
-use std::rc::Rc;
 use std::sync::mpsc;
 use std::time::Duration;
 
 use eframe::egui;
-use traits_futures::traits_core::ObserverGuard;
-use traits_futures::{submit_progress, TraitsExecutor};
+use traits_futures::{submit_progress_with, ProgressDelivery, TraitsExecutor};
 
 mod primes_task;
 use primes_task::{count_primes, result_text, CountFuture};
-
-/// The count on screen, and what an observer of its reports keeps for the frames to draw
-/// (events store no value: a frame reads the cell the observer fills).
-struct Count {
-    future: CountFuture,
-    fraction: Rc<Cell<f32>>,
-    _progress: ObserverGuard,
-}
 
 /// What the last frame showed, for the self-test's checks.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -49,7 +38,8 @@ struct Shown {
 struct PrimesApp {
     executor: TraitsExecutor,
     limit: u64,
-    count: Option<Count>,
+    /// The count on screen: a frame reads its latest report (`progress().get()`).
+    count: Option<CountFuture>,
     shown: Shown,
     /// The unattended run, if one was asked for.
     script: Option<Script>,
@@ -80,29 +70,19 @@ impl PrimesApp {
     /// What the Start button does.
     fn start(&mut self) {
         let limit = self.limit;
-        match submit_progress(&self.executor, move |reporter| {
+        // A frame draws only the latest report: the worker coalesces the rest.
+        match submit_progress_with(&self.executor, ProgressDelivery::Latest, move |reporter| {
             count_primes(limit, reporter)
         }) {
-            Ok(future) => {
-                let fraction = Rc::new(Cell::new(0.0));
-                let progress = future.progress().observe({
-                    let fraction = Rc::clone(&fraction);
-                    move |&(done, all)| fraction.set(done as f32 / all as f32)
-                });
-                self.count = Some(Count {
-                    future,
-                    fraction,
-                    _progress: progress,
-                });
-            }
+            Ok(future) => self.count = Some(future),
             Err(error) => eprintln!("cannot start: {error}"),
         }
     }
 
     /// What the Cancel button does.
     fn cancel(&self) {
-        if let Some(count) = &self.count {
-            count.future.cancel();
+        if let Some(future) = &self.count {
+            future.cancel();
         }
     }
 
@@ -110,7 +90,7 @@ impl PrimesApp {
     /// showed.
     fn draw(&mut self, ui: &mut egui::Ui) -> Shown {
         let running = self.executor.running().get();
-        let future = self.count.as_ref().map(|count| &count.future);
+        let future = self.count.as_ref();
         let shown = Shown {
             state: match future {
                 Some(future) => format!("State: {}", future.state().get()),
@@ -119,10 +99,9 @@ impl PrimesApp {
             result: future.map_or_else(String::new, |future| {
                 result_text(future, future.state().get())
             }),
-            fraction: self
-                .count
-                .as_ref()
-                .map_or(0.0, |count| count.fraction.get()),
+            fraction: future
+                .and_then(|future| future.progress().get())
+                .map_or(0.0, |(done, all)| done as f32 / all as f32),
             start_enabled: running && future.is_none_or(|future| future.done().get()),
             cancel_enabled: running && future.is_some_and(|future| future.cancellable().get()),
         };

@@ -25,7 +25,7 @@ use futures_signals::signal::{always, Mutable, Signal, SignalExt};
 use gtk::prelude::*;
 use gtk::{gio, glib};
 use gtk4 as gtk;
-use traits_futures::{submit_progress, FutureState, TraitsExecutor};
+use traits_futures::{submit_progress_with, FutureState, ProgressDelivery, TraitsExecutor};
 
 mod primes_task;
 use primes_task::{count_primes, result_text, CountFuture};
@@ -116,13 +116,12 @@ impl PrimesApp {
         let app = Rc::clone(self);
         self.widgets.start.connect_clicked(move |_| {
             let limit = app.widgets.limit.value() as u64;
-            match submit_progress(&app.executor, move |reporter| count_primes(limit, reporter)) {
-                Ok(future) => {
-                    // An event's signal tracks the latest value from its first call on; start
-                    // now, before any report can be dispatched, not when the binding is polled.
-                    drop(future.progress().signal());
-                    app.current.set(Some(future));
-                }
+            // The bar draws only the latest report: the worker coalesces the rest. `progress()`
+            // is a value, so the binding below may start late and still shows the latest one.
+            match submit_progress_with(&app.executor, ProgressDelivery::Latest, move |reporter| {
+                count_primes(limit, reporter)
+            }) {
+                Ok(future) => app.current.set(Some(future)),
                 Err(error) => app.widgets.result.set_text(&error.to_string()),
             }
         });

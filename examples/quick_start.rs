@@ -98,7 +98,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     });
-    let _copy_bar = copy.progress().observe({
+    let _copy_bar = copy.reports().observe({
         let bar = bar.clone();
         move |step| bar.set_position(*step)
     });

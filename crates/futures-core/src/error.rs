@@ -25,6 +25,26 @@ use crate::state::{ExecutorState, FutureState, Input};
 #[error("the task was cancelled")]
 pub struct TaskCancelled;
 
+/// A value sent to a task's input ([`InputSender::send`](crate::InputSender::send)) after the
+/// task dropped its receiver (it ended, or never will read again). The value is handed back.
+///
+/// ```
+/// use traits_futures::{task_input, InputClosed};
+/// let (queries, receiver) = task_input::<String>();
+/// drop(receiver); // the task ended
+/// let InputClosed(query) = queries.send("rust".to_string()).unwrap_err();
+/// assert_eq!(query, "rust");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Error)]
+#[error("the task's input is closed (its receiver was dropped: the task ended); the value is handed back")]
+pub struct InputClosed<T>(pub T);
+
+impl<T> std::fmt::Debug for InputClosed<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InputClosed").finish_non_exhaustive()
+    }
+}
+
 /// Why a task failed, as seen on the main thread: the payload of a `Failed` future.
 ///
 /// A task fails when it panics, when it returns `Err(e)` (for fallible tasks: `e` arrives here

@@ -34,13 +34,15 @@
 //! # The pieces
 //! * [`TraitsExecutor`]: owns (or shares) a [`WorkerPool`], submits tasks, routes messages, and
 //!   runs a `Running → Stopping → Stopped` lifecycle.
-//! * Futures: [`CallFuture`], [`IterationFuture`], [`ProgressFuture`], all [`TaskFuture`]s running
-//!   one shared state machine ([`FutureState`]).
+//! * Futures: [`CallFuture`], [`IterationFuture`], [`ProgressFuture`], [`StepsFuture`] (a
+//!   message, a total and a count, each observable), all [`TaskFuture`]s running one shared
+//!   state machine ([`FutureState`]).
 //! * Custom task types: a [`FutureHandler`] (main thread) and a [`BackgroundTask`] (worker),
 //!   joined by a [`TaskSpec`], with typed messages.
 //! * The event loop: [`TraitsExecutor::run_until`] and [`TraitsExecutor::dispatch_pending`];
-//!   [`Dispatcher`] and [`TraitsExecutor::set_wake_callback`] for GUIs; a [`LoopWaker`] wakes
-//!   any of them from another thread (a Ctrl-C handler).
+//!   [`Dispatcher`] and [`TraitsExecutor::set_wake_callback`] for GUIs, with
+//!   [`TraitsExecutor::dispatch_within`] to dispatch within a frame's [`DispatchBudget`]; a
+//!   [`LoopWaker`] wakes any of them from another thread (a Ctrl-C handler).
 //! * Worker pools: the built-in [`ThreadPool`], or any [`WorkerPool`]; with the features
 //!   `rayon` and `tokio`, `RayonPool` (a rayon thread pool) and `TokioBlockingPool` (a tokio
 //!   runtime's blocking threads).
@@ -61,6 +63,7 @@
 
 // The layers, top to bottom; a module imports only from its own layer and those below it
 // (ARCHITECTURE.md, "Layers"; `tests/layers.rs` checks it).
+mod compose;
 mod executor;
 mod future;
 mod pool;
@@ -79,9 +82,10 @@ pub mod testing;
 pub mod loom_api;
 
 pub use error::{
-    BuildError, NotAvailable, ProtocolViolation, RunTimeout, ShutdownError, StopError, SubmitError,
-    TaskCancelled, TaskError,
+    BuildError, InputClosed, NotAvailable, ProtocolViolation, RunTimeout, ShutdownError, StopError,
+    SubmitError, TaskCancelled, TaskError,
 };
+pub use executor::budget::{DispatchBudget, Dispatched};
 pub use executor::builder::ExecutorBuilder;
 pub use executor::event_loop::{Dispatcher, LoopWaker};
 pub use executor::traits_executor::TraitsExecutor;
@@ -98,14 +102,19 @@ pub use pool::tokio_pool::TokioBlockingPool;
 pub use pool::worker_pool::{Job, PoolClosed, WorkerPool};
 pub use routing::background_task::{BackgroundTask, TaskContext};
 pub use routing::message::TaskMessage;
+pub use routing::task_input::{task_input, InputReceiver, InputSender};
 pub use state::{ExecutorState, FutureState, Input};
 pub use tasks::call::{submit_call, submit_try_call, CallFuture, CallHandler};
 pub use tasks::iteration::{
-    submit_generator, submit_iteration, submit_try_generator, IterationFuture, IterationHandler,
+    submit_generator, submit_generator_bounded, submit_iteration, submit_iteration_bounded,
+    submit_try_generator, IterationFuture, IterationHandler,
 };
 pub use tasks::progress::{
-    submit_progress, submit_try_progress, ProgressFuture, ProgressHandler, ProgressReporter,
+    submit_progress, submit_progress_with, submit_try_progress, submit_try_progress_with,
+    ProgressDelivery, ProgressFuture, ProgressHandler, ProgressReporter,
 };
+pub use tasks::steps::reporter::StepsReporter;
+pub use tasks::steps::{submit_steps, submit_try_steps, Steps, StepsFuture, StepsHandler};
 
 pub use traits_core;
 
@@ -121,12 +130,13 @@ pub mod guide {
     //!    properties (the `traits-core` layer).
     //! 5. [Custom task types](custom_task_types): typed messages, `FutureHandler`,
     //!    `BackgroundTask`, `TaskSpec`; the Fizz Buzz walk-through.
-    //! 6. [Event loops](event_loops): headless, async and notify integrations; binding widgets
-    //!    with signals.
+    //! 6. [Event loops](event_loops): headless, async and notify integrations; a frame budget
+    //!    for dispatch; binding widgets with signals.
     //! 7. [Testing](testing_futures): testing code that uses futures.
     //! 8. [Threading](threading): what the compiler guarantees, and what it cannot.
-    //! 9. [Troubleshooting](troubleshooting): one entry per symptom (futures stuck `Waiting`, an
-    //!    observer that never fires, a task that outlives its future, a hang at exit, ...).
+    //! 9. [Troubleshooting](troubleshooting): one entry per symptom (futures stuck `Waiting`, a
+    //!    window that stutters during a flood, an observer that never fires, a task that
+    //!    outlives its future, a hang at exit, ...).
 
     pub mod overview {
         #![doc = include_str!("../../../docs/01-overview.md")]

@@ -5,7 +5,8 @@
 //! Only what the handshakes use goes through here: the pipe's queue (where the task also waits
 //! for a worker) and cancel flag (`pipe_shared.rs`), the router's announcements
 //! (`announcements.rs`, whose condition variable is std's: the loom build looks again instead
-//! of sleeping) and coalesced wake-up (`router.rs`), the runner's cancel check
+//! of sleeping) and coalesced wake-up (`router.rs`), a waiting worker's park and unpark
+//! (`pipe_shared.rs`, `task_input.rs`), the runner's cancel check
 //! (`runner.rs`, `task.rs`), and the built-in pool's job queue (`job_queue.rs`, whose
 //! atomics are `seq_cst`'s).
 //! `Arc` stays std's in both builds: loom's `Arc` cannot be coerced to a trait object
@@ -16,11 +17,17 @@
 pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
 #[cfg(not(loom))]
 pub(crate) use std::sync::{Condvar, Mutex, MutexGuard};
+/// A worker that must wait (its queue full, its task suspended, its input empty) parks; the
+/// main side unparks it (`pipe_shared.rs`, `task_input.rs`).
+#[cfg(not(loom))]
+pub(crate) use std::thread::{current, park, Thread};
 
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
 #[cfg(loom)]
 pub(crate) use loom::sync::{Condvar, Mutex, MutexGuard};
+#[cfg(loom)]
+pub(crate) use loom::thread::{current, park, Thread};
 
 pub(crate) use std::sync::Arc;
 

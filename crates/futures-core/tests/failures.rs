@@ -271,7 +271,7 @@ fn g102_progress_and_generator_errors_arrive_as_the_tasks_own_type() {
         })
     })
     .unwrap();
-    let reports = Recorder::event(progress.progress());
+    let reports = Recorder::event(progress.reports());
     let rows = Recorder::event(generator.items());
     executor
         .run_until(

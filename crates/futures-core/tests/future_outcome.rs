@@ -114,7 +114,7 @@ fn a13_iteration_future_driven_without_an_executor() {
 fn a13_progress_future_driven_without_an_executor() {
     let future: ProgressFuture<(u32, u32), &str> =
         ProgressFuture::detached(Default::default(), || {});
-    let progress = Recorder::event(future.progress());
+    let progress = Recorder::event(future.reports());
     let states = Recorder::observable(future.state());
     future.receive(TaskMessage::Started).unwrap();
     future.receive(TaskMessage::Custom((0, 2))).unwrap();

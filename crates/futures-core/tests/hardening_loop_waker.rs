@@ -231,7 +231,7 @@ fn a_handler_thread_cancels_a_silent_long_task_through_the_waker() {
     let interrupted = Arc::new(AtomicBool::new(false));
     let waker = executor.waker();
     let handler = Rc::new(RefCell::new(None));
-    let _first_report = task.progress().observe({
+    let _first_report = task.reports().observe({
         let (interrupted, waker, handler) =
             (Arc::clone(&interrupted), waker.clone(), Rc::clone(&handler));
         move |_| {

@@ -163,8 +163,8 @@ fn d56_progress_a_nested_dispatch_left_queued_is_not_delivered_after_cancel() {
     })
     .unwrap();
     let cancelled = Rc::new(Cell::new(false));
-    let (seen, _record) = record(future.progress(), &cancelled);
-    let _nest = future.progress().observe({
+    let (seen, _record) = record(future.reports(), &cancelled);
+    let _nest = future.reports().observe({
         let (executor, future, cancelled) = (executor.clone(), future.clone(), cancelled.clone());
         move |percent| {
             if *percent == 0 {

@@ -51,7 +51,7 @@ fn a_burst_of_10_000_messages_wakes_the_ui_a_few_times_and_loses_none() {
     })
     .unwrap();
     let received = Rc::new(RefCell::new(Vec::with_capacity(10_000)));
-    let _log = future.progress().observe({
+    let _log = future.reports().observe({
         let received = received.clone();
         move |n| received.borrow_mut().push(*n)
     });

@@ -44,7 +44,7 @@ fn flag_when_done<P, T, E>(
     flag: &Arc<AtomicBool>,
 ) -> (Rc<Cell<Option<bool>>>, traits_core::ObserverGuard)
 where
-    P: Send + 'static,
+    P: Clone + PartialEq + Send + 'static,
     T: Send + 'static,
     E: Send + 'static,
 {
@@ -74,7 +74,7 @@ fn d50_reports_arrive_in_order_then_the_result() {
     })
     .unwrap();
     let states = Recorder::observable(future.state());
-    let progress = Rc::new(Recorder::event(future.progress()));
+    let progress = Rc::new(Recorder::event(future.reports()));
     let reports_at_completion = Rc::new(Cell::new(None));
     let _guard = future.state().observe({
         let progress = Rc::clone(&progress);
@@ -106,7 +106,7 @@ fn d51_a_report_then_a_panic_delivers_the_report_then_failed() {
     })
     .unwrap();
     let states = Recorder::observable(future.state());
-    let progress = Rc::new(Recorder::event(future.progress()));
+    let progress = Rc::new(Recorder::event(future.reports()));
     let reports_at_failure = Rc::new(Cell::new(None));
     let _guard = future.state().observe({
         let progress = Rc::clone(&progress);
@@ -151,7 +151,7 @@ fn d51_a_report_then_an_error_delivers_the_report_then_failed() {
     })
     .unwrap();
     let states = Recorder::observable(future.state());
-    let progress = Recorder::event(future.progress());
+    let progress = Recorder::event(future.reports());
     executor
         .run_until(|| future.done().get(), Some(TEST_TIMEOUT))
         .unwrap();
@@ -178,7 +178,7 @@ fn d52_task_already_ran_cancel_before_dispatch_gives_no_progress() {
     })
     .unwrap();
     let states = Recorder::observable(future.state());
-    let progress = Recorder::event(future.progress());
+    let progress = Recorder::event(future.reports());
     finished_rx.recv_timeout(TEST_TIMEOUT).unwrap();
     // Every report has been sent, none dispatched.
     assert_eq!(future.state().get(), Waiting);
@@ -208,7 +208,7 @@ fn d53_cancel_while_every_worker_is_busy_never_calls_the_closure() {
     })
     .unwrap();
     let states = Recorder::observable(future.state());
-    let progress = Recorder::event(future.progress());
+    let progress = Recorder::event(future.reports());
     assert!(future.cancel());
     release.send(()).unwrap();
     executor
@@ -245,7 +245,7 @@ fn d54_after_cancel_report_returns_task_cancelled_and_the_future_ends_cancelled(
     })
     .unwrap();
     let states = Recorder::observable(future.state());
-    let progress = Recorder::event(future.progress());
+    let progress = Recorder::event(future.reports());
     executor
         .run_until(|| !progress.is_empty(), Some(TEST_TIMEOUT))
         .unwrap();
@@ -288,7 +288,7 @@ fn d54_own_error_type_converted_from_task_cancelled_still_ends_cancelled_not_fai
     })
     .unwrap();
     let states = Recorder::observable(future.state());
-    let progress = Recorder::event(future.progress());
+    let progress = Recorder::event(future.reports());
     executor
         .run_until(|| !progress.is_empty(), Some(TEST_TIMEOUT))
         .unwrap();
@@ -340,7 +340,7 @@ fn d55_task_cancelled_is_a_public_type_user_code_can_name_and_match() {
         Ok(())
     })
     .unwrap();
-    let progress = Recorder::event(future.progress());
+    let progress = Recorder::event(future.reports());
     executor
         .run_until(|| !progress.is_empty(), Some(TEST_TIMEOUT))
         .unwrap();
@@ -386,7 +386,7 @@ fn d56_no_progress_after_cancel_even_for_reports_sent_before_it() {
     })
     .unwrap();
     let states = Recorder::observable(future.state());
-    let progress = Recorder::event(future.progress());
+    let progress = Recorder::event(future.reports());
     executor
         .run_until(|| !progress.is_empty(), Some(TEST_TIMEOUT))
         .unwrap();
@@ -442,7 +442,7 @@ fn d57_cleanup_has_run_when_the_cancelled_future_is_done() {
     })
     .unwrap();
     let (flag_at_done, _guard) = flag_when_done(&future, &dropped);
-    let progress = Recorder::event(future.progress());
+    let progress = Recorder::event(future.reports());
     executor
         .run_until(|| !progress.is_empty(), Some(TEST_TIMEOUT))
         .unwrap();

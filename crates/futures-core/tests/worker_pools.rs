@@ -26,7 +26,7 @@ fn runs_calls_and_a_panic(pool: Arc<dyn WorkerPool>, count: u64) {
         Ok("reported")
     })
     .unwrap();
-    let seen = traits_futures::testing::Recorder::event(reports.progress());
+    let seen = traits_futures::testing::Recorder::event(reports.reports());
     executor
         .run_until(
             || {

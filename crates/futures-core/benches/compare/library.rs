@@ -68,7 +68,7 @@ pub(crate) fn library_progress(n: usize) -> f64 {
     })
     .unwrap();
     let count = Rc::new(Cell::new(0usize));
-    let _observer = future.progress().observe({
+    let _observer = future.reports().observe({
         let count = count.clone();
         move |_| count.set(count.get() + 1)
     });
@@ -94,7 +94,7 @@ pub(crate) fn library_latency(n: usize, gap: Duration) -> Vec<f64> {
     })
     .unwrap();
     let latencies = Rc::new(std::cell::RefCell::new(Vec::with_capacity(n)));
-    let _observer = future.progress().observe({
+    let _observer = future.reports().observe({
         let latencies = latencies.clone();
         move |sent: &Instant| {
             latencies

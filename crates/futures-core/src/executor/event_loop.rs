@@ -1,6 +1,6 @@
-//! The event loops: the headless loop (`run_until`, `dispatch_pending`, behind the executor's
-//! methods of the same names) and the async integration, [`Dispatcher`], a future that
-//! dispatches when woken. The notify integration is
+//! The event loops: the headless loop (`run_until`, `dispatch_pending`, `dispatch_within`,
+//! behind the executor's methods of the same names) and the async integration, [`Dispatcher`],
+//! a future that dispatches when woken, within a budget per poll. The notify integration is
 //! [`TraitsExecutor::set_wake_callback`](crate::TraitsExecutor::set_wake_callback); all three
 //! share the router's coalesced wake-up and one dispatch step, [`Inner::dispatch`]. A
 //! [`LoopWaker`] wakes any of them from another thread.
@@ -15,27 +15,43 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use crate::error::RunTimeout;
+use crate::executor::budget::{BudgetMeter, DispatchBudget, Dispatched};
 use crate::executor::traits_executor::Inner;
 use crate::routing::announcements::Woke;
-use crate::routing::router::{HookId, RouterShared, Step};
+use crate::routing::router::{HookId, Intake, RouterShared, Step};
 
 impl Inner {
-    /// Dispatches up to `budget` pending messages without blocking; returns how many.
-    pub(crate) fn dispatch_pending(&self, budget: usize) -> usize {
+    /// Dispatches, without blocking, what was announced when the call began, until `budget` is
+    /// spent; requests a wake if anything is left.
+    pub(crate) fn dispatch_within(&self, budget: DispatchBudget) -> Dispatched {
         let Some(router) = self.router.get() else {
-            return 0;
+            return Dispatched::new(0, false);
         };
+        // Clear, then take: a key announced after the take requests a wake of its own.
         router.clear_wake_pending();
-        self.wake_again_after_panic(|| {
+        router.take_announcements();
+        let delivered = self.wake_again_after_panic(|| {
+            let mut meter = BudgetMeter::start(budget);
             let mut count = 0;
-            while count < budget {
-                match self.dispatch(budget - count, &mut || false) {
+            loop {
+                let allowance = meter.allowance();
+                if allowance == 0 {
+                    break;
+                }
+                let stop = &mut || meter.after_message();
+                match self.dispatch(allowance, stop, Intake::Snapshot) {
                     (0, _) => break,
                     (n, _) => count += n,
                 }
             }
             count
-        })
+        });
+        // What the budget left was taken already and will not be announced again.
+        let more_pending = router.has_pending();
+        if more_pending {
+            router.shared().request_wake();
+        }
+        Dispatched::new(delivered, more_pending)
     }
 
     /// Runs `dispatching`; if an observer's panic comes out of it, requests a new wake for
@@ -82,7 +98,7 @@ impl Inner {
         };
         loop {
             loop {
-                let (count, finished) = self.dispatch(usize::MAX, &mut check);
+                let (count, finished) = self.dispatch(usize::MAX, &mut check, Intake::Arrivals);
                 if count == 0 {
                     break;
                 }
@@ -123,11 +139,16 @@ impl Inner {
     /// One dispatch step (one pipe's batch, cut short by `stop`), with the executor's
     /// bookkeeping. Returns how many messages were delivered (0 if nothing was pending) and
     /// whether a future finished.
-    pub(crate) fn dispatch(&self, budget: usize, stop: &mut dyn FnMut() -> bool) -> (usize, bool) {
+    pub(crate) fn dispatch(
+        &self,
+        budget: usize,
+        stop: &mut dyn FnMut() -> bool,
+        intake: Intake,
+    ) -> (usize, bool) {
         let Some(router) = self.router.get() else {
             return (0, false);
         };
-        match router.dispatch(budget, stop) {
+        match router.dispatch(budget, stop, intake) {
             Step::Idle => (0, false),
             Step::Delivered {
                 count,
@@ -146,17 +167,25 @@ impl Inner {
     }
 }
 
-/// How many messages one poll dispatches before yielding, so that other tasks on the same
-/// single-threaded executor (the UI's signal listeners) run during a long burst.
-const BUDGET_PER_POLL: usize = 1024;
+/// What one poll dispatches at most before yielding, so that other tasks on the same
+/// single-threaded executor (the UI's signal listeners, its drawing) run during a long burst:
+/// a frame's share of time, and no more than 1024 messages, so that the other tasks also get
+/// a turn often when messages are quick.
+const BUDGET_PER_POLL: DispatchBudget = DispatchBudget::FRAME.with_messages(1024);
 
 /// A future that dispatches an executor's messages on the thread that polls it, whenever a
 /// worker wakes it, and completes once the executor is `Stopped`.
 ///
 /// Made by [`TraitsExecutor::dispatcher`](crate::TraitsExecutor::dispatcher); spawn it on the
 /// GUI thread's local executor (`glib::spawn_future_local`, a tokio `LocalSet`, a
-/// `futures::executor::LocalPool`). It yields after 1024 messages so that a long burst never
-/// starves the UI. It keeps the executor alive while it runs.
+/// `futures::executor::LocalPool`). It keeps the executor alive while it runs.
+///
+/// Each poll dispatches what was announced when it began, within a budget:
+/// [`DispatchBudget::FRAME`] (4 ms) and at most 1024 messages, unless
+/// [`with_budget`](Self::with_budget) says otherwise. When it stops with work left (the budget
+/// is spent, or a task sent more meanwhile), it wakes itself and yields: the UI's other tasks
+/// run, and the next poll goes on where this one stopped, so a task that floods the main thread
+/// never starves the UI, and no message is lost.
 ///
 /// Every live dispatcher of an executor is woken, alongside its wake callback (see
 /// [`set_wake_callback`](crate::TraitsExecutor::set_wake_callback)), and every one ends at
@@ -185,6 +214,8 @@ pub struct Dispatcher {
     waker: Arc<Mutex<Option<Waker>>>,
     /// Its wake hook among the router's (`None` if made after `Stopped`, or once dropped).
     hook: Option<HookId>,
+    /// What one poll may dispatch.
+    budget: DispatchBudget,
 }
 
 impl Dispatcher {
@@ -212,7 +243,32 @@ impl Dispatcher {
             executor,
             waker,
             hook,
+            budget: BUDGET_PER_POLL,
         }
+    }
+
+    /// This dispatcher with `budget` for each poll instead of the default
+    /// ([`DispatchBudget::FRAME`] with at most 1024 messages).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use traits_futures::{submit_iteration, DispatchBudget, TraitsExecutor};
+    ///
+    /// let executor = TraitsExecutor::new();
+    /// let numbers = submit_iteration(&executor, || 0..1000)?;
+    /// let _quit = numbers.done().observe({
+    ///     let executor = executor.clone();
+    ///     move |_, done| if *done { executor.stop().unwrap() }
+    /// });
+    /// // A toolkit whose frames are short: 2 ms of dispatch, 100 messages at most, per poll.
+    /// let budget = DispatchBudget::time(Duration::from_millis(2)).with_messages(100);
+    /// futures::executor::block_on(executor.dispatcher().with_budget(budget));
+    /// assert!(numbers.done().get());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_budget(mut self, budget: DispatchBudget) -> Self {
+        self.budget = budget;
+        self
     }
 
     fn set_waker(&self, waker: Option<&Waker>) {
@@ -242,13 +298,13 @@ impl Future for Dispatcher {
         // Register the waker before draining: a message announced after the drain starts
         // either is drained now or calls the hook, which wakes this waker.
         self.set_waker(Some(cx.waker()));
-        let dispatched = self.executor.dispatch_pending(BUDGET_PER_POLL);
+        let dispatched = self.executor.dispatch_within(self.budget);
         if self.executor.is_stopped() {
             self.set_waker(None); // nothing will wake it again: let go of the task
             return Poll::Ready(());
         }
-        if dispatched == BUDGET_PER_POLL {
-            // Budget spent: more may be pending. Come back after the others had a turn.
+        if dispatched.more_pending {
+            // Budget spent, or more arrived meanwhile. Come back after the others had a turn.
             cx.waker().wake_by_ref();
         }
         Poll::Pending
@@ -257,7 +313,9 @@ impl Future for Dispatcher {
 
 impl fmt::Debug for Dispatcher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Dispatcher").finish_non_exhaustive()
+        f.debug_struct("Dispatcher")
+            .field("budget", &self.budget)
+            .finish_non_exhaustive()
     }
 }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 use traits_core::{Dependency, Derived, Observable};
 
 use crate::error::{drop_caught, RunTimeout, ShutdownError, StopError, SubmitError};
+use crate::executor::budget::{DispatchBudget, Dispatched};
 use crate::executor::builder::{default_workers, ExecutorBuilder, PoolChoice};
 use crate::executor::event_loop::{Dispatcher, LoopWaker};
 use crate::future::spec::TaskSpec;
@@ -353,8 +354,14 @@ impl TraitsExecutor {
             })
     }
 
-    /// Dispatches, on this thread, every message that has already arrived; never blocks.
-    /// Returns how many were dispatched.
+    /// Dispatches, on this thread, every message that had arrived when the call began; never
+    /// blocks. Returns how many were dispatched.
+    ///
+    /// Messages that tasks announce while it runs are left for the next call (and wake the
+    /// event loop as usual), so a task that sends without pause cannot keep it running. (A
+    /// task's messages are taken a batch at a time, so some sent meanwhile by a task already
+    /// being dispatched may be delivered too.) For a GUI frame, prefer
+    /// [`dispatch_within`](Self::dispatch_within), which also stops when a time budget is spent.
     ///
     /// This is what a GUI calls when woken (see the event-loop chapter of the guide).
     ///
@@ -363,7 +370,44 @@ impl TraitsExecutor {
     /// assert_eq!(executor.dispatch_pending(), 0);
     /// ```
     pub fn dispatch_pending(&self) -> usize {
-        self.inner.dispatch_pending(usize::MAX)
+        self.inner
+            .dispatch_within(DispatchBudget::UNLIMITED)
+            .delivered
+    }
+
+    /// Dispatches, on this thread and without blocking, what had arrived when the call began,
+    /// until `budget` is spent: what a GUI frame calls before it draws.
+    ///
+    /// Returns how many messages were delivered and whether anything is left, either because
+    /// the budget ran out or because tasks sent more meanwhile; then a wake was requested, so
+    /// that the wake callback and every [`Dispatcher`] come back for it (and a loop that
+    /// dispatches every frame gets it next frame). The time limit is checked between messages
+    /// (see [`DispatchBudget`]): one slow observer can overrun it. Splitting a dispatch over
+    /// calls changes nothing else: each future's messages arrive in order, none is lost, and a
+    /// future cancelled between two calls receives nothing more.
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use traits_futures::{submit_iteration, DispatchBudget, TraitsExecutor};
+    ///
+    /// let executor = TraitsExecutor::new();
+    /// let (sent, all_sent) = mpsc::channel();
+    /// let numbers = submit_iteration(&executor, move || {
+    ///     (0..10).chain(std::iter::from_fn(move || { sent.send(()).ok(); None }))
+    /// })?;
+    /// all_sent.recv()?; // `Started` and ten items are queued
+    ///
+    /// let first = executor.dispatch_within(DispatchBudget::messages(4));
+    /// assert_eq!((first.delivered, first.more_pending), (4, true));
+    /// // The next frames go on where the first stopped.
+    /// while !numbers.done().get() {
+    ///     executor.dispatch_within(DispatchBudget::FRAME);
+    /// }
+    /// executor.shutdown(None)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn dispatch_within(&self, budget: DispatchBudget) -> Dispatched {
+        self.inner.dispatch_within(budget)
     }
 
     /// Runs the headless event loop on this thread until `condition` holds.
@@ -419,7 +463,8 @@ impl TraitsExecutor {
     /// [`run_until`](Self::run_until)), it is called once at once, on this thread.
     ///
     /// The callback usually runs on a worker thread (also on this thread: when installed with
-    /// messages waiting, and once when the executor reaches `Stopped`; and on the thread of a
+    /// messages waiting, when a [`dispatch_within`](Self::dispatch_within) leaves work for the
+    /// next frame, and once when the executor reaches `Stopped`; and on the thread of a
     /// [`LoopWaker`]): it should only ask the UI to wake (egui's `request_repaint`, a winit
     /// `EventLoopProxy::send_event`, slint's `invoke_from_event_loop`), never dispatch itself.
     ///

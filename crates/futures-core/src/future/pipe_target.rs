@@ -77,7 +77,7 @@ mod tests {
     use crate::future::test_handler::Plain;
     use crate::routing::message::TaskMessage;
     use crate::routing::pipe_shared::PipeShared;
-    use crate::routing::router::{Router, Step};
+    use crate::routing::router::{Intake, Router, Step};
     use crate::state::FutureState;
 
     type CallPipe = PipeShared<std::convert::Infallible, u8, std::convert::Infallible>;
@@ -98,7 +98,9 @@ mod tests {
     /// Dispatches everything pending; returns how many messages were delivered.
     fn drain(router: &Router) -> usize {
         let mut delivered = 0;
-        while let Step::Delivered { count, .. } = router.dispatch(usize::MAX, &mut || false) {
+        while let Step::Delivered { count, .. } =
+            router.dispatch(usize::MAX, &mut || false, Intake::Arrivals)
+        {
             delivered += count;
         }
         delivered

@@ -20,9 +20,11 @@ use crate::state::Input;
 
 mod orphan;
 mod reentry;
+mod suspension;
 
 use orphan::Delivery;
 use reentry::Handling;
+use suspension::Suspension;
 
 /// The main-thread half of a task type: how its future reacts to the task's custom messages.
 ///
@@ -164,6 +166,9 @@ pub(crate) struct Inner<H: FutureHandler> {
     /// Whether `handler.on_message` is running for this future, and whether messages wait for
     /// it to return (see [`Inner::deliver`]). A byte of what was padding: no size class more.
     handling: Cell<Handling>,
+    /// Whether the task is suspended, and whether the `suspended` view exists (see
+    /// `suspension.rs`). Two bytes of what was padding.
+    suspension: Cell<Suspension>,
     handler: H,
 }
 
@@ -232,6 +237,7 @@ impl<H: FutureHandler> TaskFuture<H> {
                 outcome: OnceCell::new(),
                 driver,
                 handling: Cell::new(Handling::Idle),
+                suspension: suspension::new_suspension(),
                 handler,
             }),
         }
@@ -454,6 +460,7 @@ impl<H: FutureHandler> Inner<H> {
             drop(callback.take());
         }
         self.status.changed(old, public);
+        self.end_suspension();
     }
 
     /// Done, read from the internal state (cheaper than the observable, for the router).
@@ -466,6 +473,12 @@ impl<H: FutureHandler> Inner<H> {
             Driver::Pipe(endpoint) => Some(endpoint.with_marks(&self.batch)),
             Driver::Detached(_) => None,
         }
+    }
+}
+
+impl<H: FutureHandler> Drop for Inner<H> {
+    fn drop(&mut self) {
+        self.forget_suspension();
     }
 }
 

@@ -1,11 +1,22 @@
 //! The background half of a task type: [`BackgroundTask`], and the [`TaskContext`] it runs with.
 
+use std::num::NonZeroUsize;
+
 use crate::error::TaskCancelled;
-/// What a task sends its messages through, and where it learns of a cancel; implemented by
-/// the executor's pipes.
+
+/// What a task sends its messages through, where it learns of a cancel, and where it waits;
+/// implemented by the executor's pipes.
 pub(crate) trait MessageSink<M> {
-    fn send_custom(&self, message: M);
+    /// Queues `message`, first waiting while the task is suspended or (with a `capacity`) while
+    /// that many messages wait; `Err` once cancelled, at once even while waiting.
+    fn send_custom(&self, message: M, capacity: Option<NonZeroUsize>) -> Result<(), TaskCancelled>;
     fn cancelled(&self) -> bool;
+    /// Waits while the task is suspended; `Err` once cancelled.
+    fn checkpoint(&self) -> Result<(), TaskCancelled>;
+    /// Parks the calling worker while `blocked()` (which registers the thread with whoever
+    /// changes its condition, as it looks, and is called again after every wake); `Err` once
+    /// cancelled, at once.
+    fn park_while(&self, blocked: &mut dyn FnMut() -> bool) -> Result<(), TaskCancelled>;
 }
 
 /// What a running background task can do: send messages to its future and ask whether it was
@@ -22,15 +33,23 @@ pub(crate) trait MessageSink<M> {
 /// ```
 pub struct TaskContext<'a, M> {
     sink: &'a dyn MessageSink<M>,
+    /// The task's [`BackgroundTask::capacity`].
+    capacity: Option<NonZeroUsize>,
 }
 
 impl<'a, M> TaskContext<'a, M> {
-    pub(crate) fn new(sink: &'a dyn MessageSink<M>) -> Self {
-        TaskContext { sink }
+    pub(crate) fn new(sink: &'a dyn MessageSink<M>, capacity: Option<NonZeroUsize>) -> Self {
+        TaskContext { sink, capacity }
     }
 
     /// Sends `message` to the future, or returns `Err(TaskCancelled)` without sending it if the
     /// task has been cancelled (the future would drop it anyway). Messages arrive in send order.
+    ///
+    /// `send` blocks the worker while the future is suspended
+    /// ([`TaskFuture::suspend`](crate::TaskFuture::suspend)) and, for a task with a
+    /// [`capacity`](BackgroundTask::capacity) of N, while N messages wait for the main
+    /// thread; a cancel (and so an executor's stop, or its drop) ends the wait at once, and
+    /// `send` then returns `Err(TaskCancelled)`.
     ///
     /// ```
     /// # use traits_futures::{TaskCancelled, TaskContext};
@@ -40,11 +59,35 @@ impl<'a, M> TaskContext<'a, M> {
     /// }
     /// ```
     pub fn send(&self, message: M) -> Result<(), TaskCancelled> {
-        if self.cancelled() {
-            return Err(TaskCancelled);
-        }
-        self.sink.send_custom(message);
-        Ok(())
+        self.sink.send_custom(message, self.capacity)
+    }
+
+    /// Waits while the future is suspended
+    /// ([`TaskFuture::suspend`](crate::TaskFuture::suspend)); returns `Err(TaskCancelled)` once
+    /// the future is cancelled (at once, even while waiting). Call it between units of work
+    /// that send nothing, so that a suspension takes effect there too.
+    ///
+    /// ```
+    /// # use traits_futures::{TaskCancelled, TaskContext};
+    /// fn crunch(blocks: &[u64], context: &TaskContext<'_, ()>) -> Result<u64, TaskCancelled> {
+    ///     let mut sum = 0;
+    ///     for block in blocks {
+    ///         context.checkpoint()?; // stops here while suspended, ends here once cancelled
+    ///         sum += block;
+    ///     }
+    ///     Ok(sum)
+    /// }
+    /// ```
+    pub fn checkpoint(&self) -> Result<(), TaskCancelled> {
+        self.sink.checkpoint()
+    }
+
+    /// Parks the worker while `blocked()`; see `task_input.rs`.
+    pub(crate) fn park_while(
+        &self,
+        blocked: &mut dyn FnMut() -> bool,
+    ) -> Result<(), TaskCancelled> {
+        self.sink.park_while(blocked)
     }
 
     /// Whether the future has been cancelled. Check it between units of work and return early.
@@ -130,4 +173,44 @@ pub trait BackgroundTask: Send + 'static {
 
     /// Runs the task on a worker thread.
     fn run(self, context: &TaskContext<'_, Self::Message>) -> Result<Self::Output, Self::Error>;
+
+    /// The most custom messages that may wait for the main thread: with `Some(n)`,
+    /// [`TaskContext::send`] blocks the worker while `n` messages it sent have not yet been
+    /// taken by the event loop (back-pressure). `None` (the default): unbounded.
+    ///
+    /// "Wait" means queued by the worker and not yet taken by the main thread. The event loop
+    /// takes all of a task's waiting messages at once and then hands them to the future one
+    /// at a time, so up to `2 * n` may be sent and not yet delivered (`n` taken and being
+    /// delivered, `n` waiting). A cancel, or the executor's stop or drop, ends a blocked
+    /// `send` at once with `Err(TaskCancelled)`. Called once, on the worker, before
+    /// [`run`](Self::run).
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    /// use std::num::NonZeroUsize;
+    /// use traits_futures::{BackgroundTask, TaskContext};
+    ///
+    /// /// Reads rows no faster than the GUI shows them: at most 64 wait.
+    /// struct Rows(Vec<String>);
+    ///
+    /// impl BackgroundTask for Rows {
+    ///     type Message = String;
+    ///     type Output = ();
+    ///     type Error = Infallible;
+    ///     fn run(self, context: &TaskContext<'_, String>) -> Result<(), Infallible> {
+    ///         for row in self.0 {
+    ///             if context.send(row).is_err() {
+    ///                 break; // cancelled
+    ///             }
+    ///         }
+    ///         Ok(())
+    ///     }
+    ///     fn capacity(&self) -> Option<NonZeroUsize> {
+    ///         NonZeroUsize::new(64)
+    ///     }
+    /// }
+    /// ```
+    fn capacity(&self) -> Option<NonZeroUsize> {
+        None
+    }
 }

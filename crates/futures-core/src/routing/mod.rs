@@ -2,7 +2,7 @@
 //!
 //! A task's worker half ([`background_task`]) sends [`message`]s through a pipe: its shared half
 //! ([`pipe_shared`], which also holds the task until a worker takes it) and its main-thread end
-//! ([`pipe`]). [`runner`] is what a worker does around a task. The [`router`] keeps the table of
+//! ([`pipe`]). [`runner`] is what a worker does around a task, and [`task_input`] a channel from the main thread into a running task. The [`router`] keeps the table of
 //! live pipes and the [`announcements`] of pipes with something to dispatch, and calls the
 //! [`wake_hooks`] of the event loops that must be woken.
 //!
@@ -18,4 +18,5 @@ pub(crate) mod pipe_key;
 pub(crate) mod pipe_shared;
 pub(crate) mod router;
 pub(crate) mod runner;
+pub(crate) mod task_input;
 pub(crate) mod wake_hooks;

@@ -17,14 +17,26 @@
 //! Every waiting call pays for every byte of its cell (figures: ARCHITECTURE.md, Performance).
 //! That is why the protocol's marks share the key's and the cancel flag's atomic word (see
 //! [`PipeWord`]), and why the custom messages' vector lives in the slot, not beside it.
+//!
+//! A worker that must wait (its queue full, its task suspended, its input empty) parks, with its
+//! thread registered in the same box (`park.rs`, where the handshake is written down).
+
+#[cfg(all(test, loom))]
+mod loom_models;
+mod park;
+mod slot;
+
+#[cfg(loom)]
+use park::Broken;
 
 use std::mem;
 
 use crate::error::{drop_caught, TaskError};
-use crate::routing::background_task::MessageSink;
 use crate::routing::message::TaskMessage;
 use crate::routing::router::{PipeKey, RouterShared};
 use crate::sync::{Arc, AtomicU64, Mutex, MutexGuard, Ordering};
+
+use slot::{Slot, Spill};
 
 /// The first message of a task's sequence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,6 +69,10 @@ pub(crate) struct PipeShared<M, T, E, K = ()> {
     /// The pipe's key (announced when a batch starts), its cancel flag, and the protocol's marks.
     word: PipeWord,
     router: Arc<RouterShared>,
+    /// A broken variant of the park handshake that the model checker must catch (`park.rs`);
+    /// set only by a model.
+    #[cfg(loom)]
+    broken: Broken,
 }
 
 /// A pipe's key, its cancel flag and the queue's marks, in one atomic word: the key takes the
@@ -82,6 +98,9 @@ const ENDED: u64 = 1 << 59;
 const HEAD_STARTED: u64 = 1 << 60;
 /// The batch's head is `A`.
 const HEAD_ABANDONED: u64 = 1 << 61;
+/// Set by the future's suspend, cleared by its resume (each without the lock; a resume then
+/// wakes a parked worker under it): the task waits at its next send or checkpoint.
+const SUSPENDED: u64 = 1 << 62;
 /// Set by the future's cancel.
 const CANCELLED: u64 = 1 << 63;
 
@@ -104,6 +123,12 @@ impl PipeWord {
     /// Read by the task between units of work.
     fn is_cancelled(&self) -> bool {
         self.0.load(Ordering::Acquire) & CANCELLED != 0
+    }
+
+    /// The whole word, as the task reads it (`Acquire`, like [`is_cancelled`](Self::is_cancelled)):
+    /// one load tells both the cancel and the suspension.
+    fn flags(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
     }
 
     /// The marks; under the queue's lock.
@@ -141,86 +166,6 @@ fn head(word: u64) -> Option<Head> {
         Some(Head::Abandoned)
     } else {
         None
-    }
-}
-
-/// The queue's one slot: the task, then (once custom messages arrive) the box of custom
-/// messages, and the final message, alone or in that box. A worker takes the task before it
-/// sends anything, so the task and what follows never coexist and share the space: the cell
-/// stays small, and taking the task costs no lock of its own (it happens under the queue's
-/// lock, with the `S` that follows it).
-enum Slot<M, K, T, E> {
-    /// The task, waiting for a worker.
-    Task(K),
-    /// The task is out (running or finished), or there never was one (a pipe fed by hand).
-    Empty,
-    /// The final message, queued and not yet taken by the main side (no custom message came
-    /// before it).
-    Tail(Tail<T, E>),
-    /// The task has sent custom messages: they and then the final message wait in a box, which
-    /// stays for the pipe's life (its vector is recycled batch after batch).
-    Spill(Box<Spill<M, T, E>>),
-}
-
-/// What a task that sends custom messages queues beyond the marks.
-struct Spill<M, T, E> {
-    customs: Vec<M>,
-    tail: Option<Tail<T, E>>,
-}
-
-impl<M, K, T, E> Slot<M, K, T, E> {
-    fn take_task(&mut self) -> Option<K> {
-        match mem::replace(self, Slot::Empty) {
-            Slot::Task(task) => Some(task),
-            other => {
-                *self = other;
-                None
-            }
-        }
-    }
-
-    fn take_tail(&mut self) -> Option<Tail<T, E>> {
-        match self {
-            Slot::Spill(spill) => spill.tail.take(),
-            Slot::Tail(_) => match mem::replace(self, Slot::Empty) {
-                Slot::Tail(tail) => Some(tail),
-                _ => None,
-            },
-            Slot::Task(_) | Slot::Empty => None,
-        }
-    }
-
-    fn has_tail(&self) -> bool {
-        match self {
-            Slot::Tail(_) => true,
-            Slot::Spill(spill) => spill.tail.is_some(),
-            Slot::Task(_) | Slot::Empty => false,
-        }
-    }
-
-    /// Queues a custom message; hands it back if the slot cannot hold one (never, in `Open`).
-    fn push_custom(&mut self, custom: M) -> Result<(), M> {
-        match self {
-            Slot::Spill(spill) => spill.customs.push(custom),
-            Slot::Empty => {
-                *self = Slot::Spill(Box::new(Spill {
-                    customs: vec![custom],
-                    tail: None,
-                }))
-            }
-            Slot::Task(_) | Slot::Tail(_) => return Err(custom),
-        }
-        Ok(())
-    }
-
-    /// Queues the final message; hands it back if the slot cannot hold it (never, in `Open`).
-    fn push_tail(&mut self, tail: Tail<T, E>) -> Result<(), Tail<T, E>> {
-        match self {
-            Slot::Spill(spill) if spill.tail.is_none() => spill.tail = Some(tail),
-            Slot::Empty => *self = Slot::Tail(tail),
-            Slot::Spill(_) | Slot::Task(_) | Slot::Tail(_) => return Err(tail),
-        }
-        Ok(())
     }
 }
 
@@ -290,6 +235,8 @@ impl<M, T, E, K> PipeShared<M, T, E, K> {
             queue: Mutex::new(slot),
             word: PipeWord::new(key),
             router,
+            #[cfg(loom)]
+            broken: Broken::None,
         }
     }
 
@@ -301,9 +248,11 @@ impl<M, T, E, K> PipeShared<M, T, E, K> {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Tells the task that its future was cancelled.
+    /// Tells the task that its future was cancelled, and wakes it if it waits (a full queue,
+    /// a suspension, its input): it returns `Err(TaskCancelled)` at once.
     pub(crate) fn cancel(&self) {
         self.word.cancel();
+        self.wake();
     }
 
     /// Whether the future was cancelled (the task's check).
@@ -338,6 +287,11 @@ impl<M, T, E, K> PipeShared<M, T, E, K> {
     /// of their `Drop` (user code, on a worker) is caught and logged.
     pub(crate) fn send(&self, message: TaskMessage<M, T, E>) {
         let pushed = push(&mut self.lock(), &self.word, message);
+        self.pushed(pushed);
+    }
+
+    /// After [`push`], outside the lock: announces a new batch, or drops a refused message.
+    fn pushed(&self, pushed: Result<bool, TaskMessage<M, T, E>>) {
         match pushed {
             Ok(true) => self.router.announce(self.word.key()),
             Ok(false) => {}
@@ -354,16 +308,6 @@ impl<M, T, E, K> PipeShared<M, T, E, K> {
     }
 }
 
-impl<M, T, E, K> MessageSink<M> for PipeShared<M, T, E, K> {
-    fn send_custom(&self, message: M) {
-        self.send(TaskMessage::Custom(message));
-    }
-
-    fn cancelled(&self) -> bool {
-        self.is_cancelled()
-    }
-}
-
 /// A pipe's shared state as the future's endpoint sees it, whatever task waits in it: the
 /// main side's operations, each one lock.
 pub(crate) trait PipeOwner<M, T, E>: Send + Sync {
@@ -376,8 +320,12 @@ pub(crate) trait PipeOwner<M, T, E>: Send + Sync {
     /// The future is done: the worker's later messages are discarded. Returns a final message
     /// still in the shared slot, for the caller to drop outside the lock.
     fn close(&self) -> Option<Tail<T, E>>;
-    /// Tells the task that its future was cancelled.
+    /// Tells the task that its future was cancelled (and wakes it if it waits).
     fn cancel(&self);
+    /// The task waits at its next send or checkpoint until [`resume`](Self::resume) or a cancel.
+    fn suspend(&self);
+    /// Ends a [`suspend`](Self::suspend), waking the task if it waits.
+    fn resume(&self);
     /// The executor is gone: if no worker has taken the task yet, takes it back and queues `A`
     /// in its place (unannounced: the caller takes the batch next), so that a cancelled future
     /// ends without waiting for a worker. The task is dropped here, on the calling thread, and
@@ -396,6 +344,11 @@ impl<M: Send, T: Send, E: Send, K: Send> PipeOwner<M, T, E> for PipeShared<M, T,
         if let Slot::Spill(spill) = &mut *slot {
             if !spill.customs.is_empty() {
                 mem::swap(&mut spill.customs, spare);
+                // The queue is empty: a worker waiting for room may go on (under the lock, so
+                // it cannot be between its look at the queue and its registration).
+                if let Some(waiter) = spill.waiter.take() {
+                    waiter.unpark();
+                }
             }
         }
         (head(word), slot.has_tail())
@@ -413,6 +366,21 @@ impl<M: Send, T: Send, E: Send, K: Send> PipeOwner<M, T, E> for PipeShared<M, T,
 
     fn cancel(&self) {
         PipeShared::cancel(self);
+    }
+
+    fn suspend(&self) {
+        self.word.set(SUSPENDED);
+    }
+
+    fn resume(&self) {
+        #[cfg(loom)]
+        if self.broken == Broken::WakeBeforeChange {
+            self.wake();
+            self.word.clear(SUSPENDED);
+            return;
+        }
+        self.word.clear(SUSPENDED);
+        self.wake();
     }
 
     fn withdraw(&self) -> bool {

@@ -13,6 +13,11 @@
 //! clear, and the hooks registered then were called. So a new hook resets it and is woken at
 //! once if anything is pending ([`Router::add_wake_hook`]), and a dispatch cut short by a panic
 //! requests a wake for what it left ([`Router::request_wake_if_pending`]).
+//!
+//! The non-blocking calls dispatch a snapshot ([`Intake::Snapshot`]): the inbox is refilled
+//! from the announcements once, when the call begins, and a pipe's batch at most once per
+//! step; keys announced meanwhile wait for the next call. The headless loop refills whenever
+//! the inbox runs dry ([`Intake::Arrivals`]).
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -112,6 +117,19 @@ impl RouterShared {
     pub(crate) fn warn_undispatched_after(&self, after: Option<Duration>) {
         self.announcements.warn_after(after);
     }
+}
+
+/// Where a dispatch step looks for the next pipe when none is under way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Intake {
+    /// The inbox, refilled with every pending announcement whenever it runs dry: whatever
+    /// arrives is dispatched (`run_until`).
+    Arrivals,
+    /// The inbox only: what [`Router::take_announcements`] took when the call began
+    /// (`dispatch_pending`, `dispatch_within`). What is announced meanwhile waits for the next
+    /// call (and, announced after the call cleared the wake flag, requests a wake of its own),
+    /// so a task that keeps sending cannot keep one call running.
+    Snapshot,
 }
 
 /// What one dispatch step did.
@@ -272,19 +290,33 @@ impl Router {
         Some(id)
     }
 
-    /// Dispatches, without blocking, up to `budget` messages of the next pipe that has any,
-    /// calling `stop` after each message and stopping when it returns true.
+    /// Moves every pending announcement into the inbox, behind what it holds: the snapshot that
+    /// an [`Intake::Snapshot`] call dispatches. Call after [`clear_wake_pending`](Self::clear_wake_pending).
+    pub(crate) fn take_announcements(&self) {
+        self.shared
+            .announcements
+            .take_into(&mut self.inbox.borrow_mut());
+    }
+
+    /// Dispatches, without blocking, up to `budget` messages of the next pipe that has any
+    /// (a pipe under way first, then the inbox's next key, refilled as `intake` says), calling
+    /// `stop` after each message and stopping when it returns true.
     ///
     /// Re-entrant: an observer may run a nested event loop during this call. The pipe being
     /// dispatched stays at the front of `active` meanwhile, so the nested loop continues it, in
     /// order; and a future's pipe is retired just before its final message is applied, so that a
     /// nested wait for the executor to stop (from that future's own `done` observer) can finish.
-    pub(crate) fn dispatch(&self, budget: usize, stop: &mut dyn FnMut() -> bool) -> Step {
+    pub(crate) fn dispatch(
+        &self,
+        budget: usize,
+        stop: &mut dyn FnMut() -> bool,
+        intake: Intake,
+    ) -> Step {
         loop {
             let front = self.active.borrow().front().copied();
             let key = match front {
                 Some(key) => key,
-                None => match self.receive() {
+                None => match self.receive(intake) {
                     Some(key) => {
                         self.active.borrow_mut().push_back(key);
                         key
@@ -388,11 +420,14 @@ impl Router {
     }
 
     /// The next announced key, if any: from the inbox, which is refilled with every pending
-    /// announcement when it runs dry.
-    fn receive(&self) -> Option<PipeKey> {
+    /// announcement when it runs dry, if `intake` allows.
+    fn receive(&self, intake: Intake) -> Option<PipeKey> {
         let mut inbox = self.inbox.borrow_mut();
         if let Some(key) = inbox.pop_front() {
             return Some(key);
+        }
+        if intake == Intake::Snapshot {
+            return None;
         }
         self.shared.announcements.take_into(&mut inbox);
         inbox.pop_front()

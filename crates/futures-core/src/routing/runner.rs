@@ -50,7 +50,7 @@ impl<T: BackgroundTask> Runnable for TaskCell<T> {
         // same guard as its `run`. A payload whose own `Drop` panics is dealt with by
         // `panic_message`.
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-            let context = TaskContext::new(self);
+            let context = TaskContext::new(self, task.capacity());
             task.run(&context)
         }));
         let message = match outcome {

@@ -4,6 +4,7 @@
 use std::convert::Infallible;
 use std::fmt;
 use std::marker::PhantomData;
+use std::num::NonZeroUsize;
 
 use traits_core::Event;
 
@@ -150,6 +151,22 @@ where
     }
 }
 
+/// A task with a [`capacity`](BackgroundTask::capacity): the bounded iterations' task, a
+/// wrapper so that the unbounded ones stay as small as they were.
+struct Bounded<T>(T, NonZeroUsize);
+
+impl<T: BackgroundTask> BackgroundTask for Bounded<T> {
+    type Message = T::Message;
+    type Output = T::Output;
+    type Error = T::Error;
+    fn run(self, context: &TaskContext<'_, T::Message>) -> Result<T::Output, T::Error> {
+        self.0.run(context)
+    }
+    fn capacity(&self) -> Option<NonZeroUsize> {
+        Some(self.1)
+    }
+}
+
 /// Runs the iterator made by `factory` on a worker, delivering each item to the main thread.
 ///
 /// The factory runs on the worker (so a slow or failing setup does not block the GUI); the task
@@ -242,5 +259,74 @@ where
     executor.submit((
         IterationHandler::default(),
         GeneratorTask(body, PhantomData),
+    ))
+}
+
+/// Like [`submit_iteration`], with back-pressure: the worker pulls the next item only while
+/// fewer than `capacity` items wait for the main thread (sent and not yet taken by the event
+/// loop; see [`BackgroundTask::capacity`] for the exact bound), so a fast producer never runs
+/// ahead of a slow GUI, and holds at most that many items in memory. A cancel, or the
+/// executor's stop or drop, ends a wait at once.
+///
+/// ```
+/// use std::num::NonZeroUsize;
+/// use traits_futures::{submit_iteration_bounded, testing::Recorder, TraitsExecutor};
+/// let executor = TraitsExecutor::new();
+/// let capacity = NonZeroUsize::new(2).unwrap();
+/// let future = submit_iteration_bounded(&executor, capacity, || 0..10)?;
+/// let items = Recorder::event(future.items());
+/// executor.run_until(|| future.done().get(), None)?;
+/// assert_eq!(items.values(), (0..10).collect::<Vec<_>>());
+/// # executor.shutdown(None)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn submit_iteration_bounded<F, It>(
+    executor: &TraitsExecutor,
+    capacity: NonZeroUsize,
+    factory: F,
+) -> Result<IterationFuture<It::Item>, SubmitError>
+where
+    F: FnOnce() -> It + Send + 'static,
+    It: IntoIterator,
+    It::Item: Send + 'static,
+{
+    executor.submit((
+        IterationHandler::default(),
+        Bounded(IterationTask(factory), capacity),
+    ))
+}
+
+/// Like [`submit_generator`], with back-pressure: `items.send(item)` blocks while `capacity`
+/// items wait for the main thread (see [`BackgroundTask::capacity`] for the exact bound), and
+/// returns `Err(TaskCancelled)` at once if the future is cancelled meanwhile.
+///
+/// ```
+/// use std::num::NonZeroUsize;
+/// use traits_futures::{submit_generator_bounded, TraitsExecutor};
+/// let executor = TraitsExecutor::new();
+/// let future = submit_generator_bounded(&executor, NonZeroUsize::MIN, |lines| {
+///     for n in 0..5 {
+///         lines.send(format!("line {n}"))?; // at most one waits
+///     }
+///     Ok(5)
+/// })?;
+/// executor.run_until(|| future.done().get(), None)?;
+/// assert_eq!(future.result(), Ok(&5));
+/// # executor.shutdown(None)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn submit_generator_bounded<I, R, F>(
+    executor: &TraitsExecutor,
+    capacity: NonZeroUsize,
+    body: F,
+) -> Result<IterationFuture<I, R, TaskCancelled>, SubmitError>
+where
+    F: FnOnce(&TaskContext<'_, I>) -> Result<R, TaskCancelled> + Send + 'static,
+    I: Send + 'static,
+    R: Send + 'static,
+{
+    executor.submit((
+        IterationHandler::default(),
+        Bounded(GeneratorTask(body, PhantomData), capacity),
     ))
 }

@@ -1,5 +1,5 @@
-//! The built-in task types users submit: a call ([`call`]), an iteration ([`iteration`]) and a
-//! progress task ([`progress`]). Each is a [`FutureHandler`](crate::FutureHandler) and a
+//! The built-in task types users submit: a call ([`call`]), an iteration ([`iteration`]), a
+//! progress task ([`progress`]) and a steps task ([`steps`]). Each is a [`FutureHandler`](crate::FutureHandler) and a
 //! [`BackgroundTask`](crate::BackgroundTask) written on the public custom-task API, plus the
 //! `submit_*` functions that hand them to an executor.
 //!
@@ -8,3 +8,4 @@
 pub(crate) mod call;
 pub(crate) mod iteration;
 pub(crate) mod progress;
+pub(crate) mod steps;

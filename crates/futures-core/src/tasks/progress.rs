@@ -1,43 +1,94 @@
-//! Background tasks that report progress ([`submit_progress`]).
+//! Background tasks that report progress ([`submit_progress`], [`submit_progress_with`]).
+//!
+//! The future shows the reports two ways: [`progress`](TaskFuture::progress), the latest
+//! delivered report as an observable value (bind it late and still see the current one), and
+//! [`reports`](TaskFuture::reports), an event fired with every delivered report. Which reports
+//! are delivered is the task's [`ProgressDelivery`]: every one (lossless, the default), or the
+//! latest, coalesced on the worker (`delivery.rs`).
 
+use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
-use traits_core::Event;
+use traits_core::{Event, Observable};
 
 use crate::error::{SubmitError, TaskCancelled};
 use crate::executor::traits_executor::TraitsExecutor;
 use crate::future::task_future::{FutureHandler, TaskFuture};
-use crate::routing::background_task::{BackgroundTask, TaskContext};
 
-/// The handler of a progress future: fires [`progress`](Self::progress) with each report.
+mod delivery;
+mod reporter;
+
+pub use delivery::ProgressDelivery;
+pub use reporter::ProgressReporter;
+
+use delivery::{Coalescer, LatestSlot};
+use reporter::ProgressTask;
+
+/// The handler of a progress future: sets [`progress`](Self::progress) to each delivered report,
+/// then fires [`reports`](Self::reports) with it.
 ///
-/// A future dereferences to its handler, so `future.progress` is this field. Executors make the
-/// handler; build one yourself only to drive a detached future in a test:
+/// A future dereferences to its handler, so `future.progress` and `future.reports` are these
+/// fields. Executors make the handler; build one yourself only to drive a detached future in a
+/// test (its delivery is lossless):
 ///
 /// ```
 /// use traits_futures::{testing::Recorder, ProgressFuture, ProgressHandler, TaskMessage};
 /// let future: ProgressFuture<u8, ()> = ProgressFuture::detached(ProgressHandler::default(), || {});
-/// let reports = Recorder::event(&future.progress);
+/// let reports = Recorder::event(&future.reports);
+/// assert_eq!(future.progress.get(), None);
 /// future.receive(TaskMessage::Started)?;
 /// future.receive(TaskMessage::Custom(50))?;
 /// future.receive(TaskMessage::Custom(100))?;
 /// future.receive(TaskMessage::Returned(()))?;
 /// assert_eq!(reports.values(), [50, 100]);
+/// assert_eq!(future.progress.get(), Some(100));
 /// # Ok::<(), traits_futures::ProtocolViolation>(())
 /// ```
+///
+/// Like every handler, it delivers nothing once the future is cancelled; a report being
+/// delivered when an observer cancels the future is delivered to the end (to
+/// [`reports`](Self::reports) too, if an observer of [`progress`](Self::progress) cancelled).
 pub struct ProgressHandler<P, T, E = TaskCancelled> {
-    /// Every progress report, in order (lossless). `progress.signal()` is the latest one.
-    pub progress: Event<P>,
+    /// The latest delivered report: `None` until the first, then the newest. Its observers run
+    /// only when the value changes (a report equal to the one before notifies nobody); its
+    /// `signal()` starts from the current value, however late it is bound.
+    pub progress: Observable<Option<P>>,
+    /// Every delivered report, in order: all of them with the lossless delivery
+    /// ([`ProgressDelivery::Every`]). Fired after [`progress`](Self::progress) is set, so an
+    /// observer reading `progress` sees the report it is handed.
+    pub reports: Event<P>,
+    /// Latest-value delivery's main-thread side; `None` for the lossless delivery.
+    latest: Option<LatestReceiver<P>>,
     _types: PhantomData<fn() -> (T, E)>,
 }
 
-impl<P: 'static, T, E> Default for ProgressHandler<P, T, E> {
-    fn default() -> Self {
+/// The future's side of latest-value delivery: the slot it shares with the task, and whether
+/// the first report (which is delivered as it is, never replaced) has been handled.
+struct LatestReceiver<P> {
+    slot: Arc<LatestSlot<P>>,
+    first_handled: Cell<bool>,
+}
+
+impl<P: Clone + PartialEq + 'static, T, E> ProgressHandler<P, T, E> {
+    /// A handler for a task with the given worker side of its delivery.
+    fn receiving(coalescer: Option<&Coalescer<P>>) -> Self {
         ProgressHandler {
-            progress: Event::new(),
+            progress: Observable::new(None),
+            reports: Event::new(),
+            latest: coalescer.map(|coalescer| LatestReceiver {
+                slot: coalescer.slot(),
+                first_handled: Cell::new(false),
+            }),
             _types: PhantomData,
         }
+    }
+}
+
+impl<P: Clone + PartialEq + 'static, T, E> Default for ProgressHandler<P, T, E> {
+    fn default() -> Self {
+        ProgressHandler::receiving(None)
     }
 }
 
@@ -47,19 +98,32 @@ impl<P, T, E> fmt::Debug for ProgressHandler<P, T, E> {
     }
 }
 
-impl<P: Send + 'static, T: Send + 'static, E: Send + 'static> FutureHandler
-    for ProgressHandler<P, T, E>
+impl<P, T, E> FutureHandler for ProgressHandler<P, T, E>
+where
+    P: Clone + PartialEq + Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
 {
     type Message = P;
     type Output = T;
     type Error = E;
     fn on_message(&self, report: P) {
-        self.progress.fire(report);
+        let report = match &self.latest {
+            // After the first, a message stands for the newest report: the slot's, if the
+            // task left a newer one there while this message was in flight.
+            Some(latest) if latest.first_handled.replace(true) => {
+                latest.slot.take().unwrap_or(report)
+            }
+            _ => report,
+        };
+        self.progress.set(Some(report.clone()));
+        self.reports.fire(report);
     }
 }
 
 /// The future of a progress task: reports of type `P` through
-/// [`progress`](TaskFuture::progress), then a result of type `T`.
+/// [`progress`](TaskFuture::progress) (the latest) and [`reports`](TaskFuture::reports)
+/// (each), then a result of type `T`.
 ///
 /// `E` is the task's error type: [`TaskCancelled`] unless the task can fail in other ways
 /// ([`submit_try_progress`]), so that `reporter.report(p)?` works in the task.
@@ -85,13 +149,49 @@ impl<P: Send + 'static, T: Send + 'static, E: Send + 'static> FutureHandler
 /// let future = slow_sum(&executor, 1000)?;
 /// executor.run_until(|| future.done().get(), None)?;
 /// assert_eq!(future.result(), Ok(&499_500));
+/// assert_eq!(future.progress().get(), Some((900, 1000)));
 /// # executor.shutdown(None)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub type ProgressFuture<P, T, E = TaskCancelled> = TaskFuture<ProgressHandler<P, T, E>>;
 
-impl<P: Send + 'static, T: Send + 'static, E: Send + 'static> TaskFuture<ProgressHandler<P, T, E>> {
-    /// The event fired with each progress report, in order.
+impl<P, T, E> TaskFuture<ProgressHandler<P, T, E>>
+where
+    P: Clone + PartialEq + Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+{
+    /// The latest delivered report, as an observable value: `None` until the first report is
+    /// delivered, then the newest. Like [`state`](TaskFuture::state), it holds its value from
+    /// the moment the future is submitted, so `get()`, `observe()` and `signal()` bound after
+    /// reports were delivered start from the current one. Observers run when the value changes;
+    /// for every report, [`reports`](TaskFuture::reports).
+    ///
+    /// ```
+    /// use futures::{executor::block_on, StreamExt};
+    /// use futures_signals::signal::SignalExt;
+    /// use traits_futures::{submit_progress, TraitsExecutor};
+    /// let executor = TraitsExecutor::new();
+    /// let future = submit_progress(&executor, |reporter| {
+    ///     for step in 0..=2 { reporter.report((step, 2))?; }
+    ///     Ok("done")
+    /// })?;
+    /// assert_eq!(future.progress().get(), None);
+    /// executor.run_until(|| future.done().get(), None)?;
+    /// // Bound after the task finished reporting: the signal starts from the last report.
+    /// let fraction = future.progress().signal().map(|p| p.map_or(0.0, |(done, total)| done as f64 / total as f64));
+    /// let mut bar = fraction.to_stream();
+    /// assert_eq!(block_on(bar.next()), Some(1.0));
+    /// # executor.shutdown(None)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn progress(&self) -> &Observable<Option<P>> {
+        &self.handler().progress
+    }
+
+    /// The event fired with every delivered report, in order, after
+    /// [`progress`](TaskFuture::progress) is set to it. With the lossless delivery (the
+    /// default) that is every report the task made.
     ///
     /// ```
     /// use std::{cell::RefCell, rc::Rc};
@@ -102,93 +202,33 @@ impl<P: Send + 'static, T: Send + 'static, E: Send + 'static> TaskFuture<Progres
     ///     Ok("done")
     /// })?;
     /// let seen = Rc::new(RefCell::new(Vec::new()));
-    /// let _g = future.progress().observe({ let s = seen.clone(); move |p| s.borrow_mut().push(*p) });
+    /// let _g = future.reports().observe({ let s = seen.clone(); move |p| s.borrow_mut().push(*p) });
     /// executor.run_until(|| future.done().get(), None)?;
     /// assert_eq!(*seen.borrow(), [(0, 2), (1, 2), (2, 2)]);
     /// # executor.shutdown(None)?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn progress(&self) -> &Event<P> {
-        &self.handler().progress
+    pub fn reports(&self) -> &Event<P> {
+        &self.handler().reports
     }
 }
 
-/// Handed to a progress task: reports progress to the main thread.
-///
-/// Once the future is cancelled, [`report`](Self::report) sends nothing and returns
-/// `Err(TaskCancelled)`, so `?` ends the task and the future ends `Cancelled`:
-///
-/// ```
-/// use std::sync::mpsc;
-/// use traits_futures::{submit_progress, testing::Recorder, FutureState, TraitsExecutor};
-///
-/// let executor = TraitsExecutor::new();
-/// let (go, gate) = mpsc::channel::<()>();
-/// let future = submit_progress(&executor, move |reporter| {
-///     gate.recv().unwrap(); // wait until the main thread has cancelled
-///     reporter.report(1)?; // returns Err(TaskCancelled): the task ends here
-///     Ok("never reached")
-/// })?;
-/// let reports = Recorder::event(future.progress());
-/// future.cancel();
-/// go.send(())?;
-/// executor.run_until(|| future.done().get(), None)?;
-/// assert_eq!(future.state().get(), FutureState::Cancelled);
-/// assert!(reports.values().is_empty());
-/// # executor.shutdown(None)?;
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub struct ProgressReporter<'a, P> {
-    context: &'a TaskContext<'a, P>,
-}
-
-impl<P> ProgressReporter<'_, P> {
-    /// Sends a progress report, or returns `Err(TaskCancelled)` without sending once the task has
-    /// been cancelled, so that `?` ends the task (which then ends `Cancelled`, not `Failed`).
-    ///
-    /// ```
-    /// # use traits_futures::{ProgressReporter, TaskCancelled};
-    /// fn copy_files(files: &[&str], reporter: &ProgressReporter<'_, usize>) -> Result<(), TaskCancelled> {
-    ///     for (done, _file) in files.iter().enumerate() {
-    ///         reporter.report(done)?;
-    ///     }
-    ///     Ok(())
-    /// }
-    /// ```
-    pub fn report(&self, progress: P) -> Result<(), TaskCancelled> {
-        self.context.send(progress)
-    }
-
-    /// Whether the task has been cancelled.
-    ///
-    /// ```
-    /// # use traits_futures::ProgressReporter;
-    /// fn spin(reporter: &ProgressReporter<'_, ()>) { while !reporter.cancelled() { break } }
-    /// ```
-    pub fn cancelled(&self) -> bool {
-        self.context.cancelled()
-    }
-}
-
-struct ProgressTask<F, P>(F, PhantomData<fn() -> P>);
-
-impl<F, P, T, E> BackgroundTask for ProgressTask<F, P>
+/// A progress task's two halves, for the given delivery.
+fn spec<P, T, E, F>(
+    delivery: ProgressDelivery,
+    f: F,
+) -> (ProgressHandler<P, T, E>, ProgressTask<F, P>)
 where
-    F: FnOnce(&ProgressReporter<'_, P>) -> Result<T, E> + Send + 'static,
-    P: Send + 'static,
-    T: Send + 'static,
-    E: Send + 'static,
+    P: Clone + PartialEq + 'static,
 {
-    type Message = P;
-    type Output = T;
-    type Error = E;
-    fn run(self, context: &TaskContext<'_, P>) -> Result<T, E> {
-        (self.0)(&ProgressReporter { context })
-    }
+    let coalescer = delivery.coalescer();
+    let handler = ProgressHandler::receiving(coalescer.as_ref());
+    (handler, ProgressTask { f, coalescer })
 }
 
-/// Runs `f` on a worker with a [`ProgressReporter`]; reports arrive in order through
-/// [`progress`](TaskFuture::progress), and `f`'s `Ok` value becomes the result.
+/// Runs `f` on a worker with a [`ProgressReporter`]; every report arrives, in order, through
+/// [`reports`](TaskFuture::reports) and [`progress`](TaskFuture::progress) (the latest), and
+/// `f`'s `Ok` value becomes the result. For latest-value delivery, [`submit_progress_with`].
 ///
 /// `f` returns `Result<T, TaskCancelled>` so that `reporter.report(..)?` ends it once cancelled
 /// (the future then ends `Cancelled`). For a task with its own error type, use
@@ -216,10 +256,10 @@ pub fn submit_progress<P, T, F>(
 ) -> Result<ProgressFuture<P, T>, SubmitError>
 where
     F: FnOnce(&ProgressReporter<'_, P>) -> Result<T, TaskCancelled> + Send + 'static,
-    P: Send + 'static,
+    P: Clone + PartialEq + Send + 'static,
     T: Send + 'static,
 {
-    executor.submit((ProgressHandler::default(), ProgressTask(f, PhantomData)))
+    submit_progress_with(executor, ProgressDelivery::Every, f)
 }
 
 /// Like [`submit_progress`], for a task with its own error type `E`: `Err(e)` fails the future
@@ -252,8 +292,85 @@ pub fn submit_try_progress<P, T, E, F>(
 where
     F: FnOnce(&ProgressReporter<'_, P>) -> Result<T, E> + Send + 'static,
     E: From<TaskCancelled> + Send + 'static,
-    P: Send + 'static,
+    P: Clone + PartialEq + Send + 'static,
     T: Send + 'static,
 {
-    executor.submit((ProgressHandler::default(), ProgressTask(f, PhantomData)))
+    submit_try_progress_with(executor, ProgressDelivery::Every, f)
+}
+
+/// Like [`submit_progress`], with the given [`ProgressDelivery`]: lossless
+/// ([`Every`](ProgressDelivery::Every), `submit_progress`'s), or the latest value
+/// ([`Latest`](ProgressDelivery::Latest), [`LatestAtMost`](ProgressDelivery::LatestAtMost)),
+/// coalesced on the worker so that a task reporting faster than the GUI draws costs the main
+/// thread about one message per dispatch. The first and the last reports are always delivered,
+/// before the future's final state.
+///
+/// ```
+/// use traits_futures::{submit_progress_with, ProgressDelivery, TraitsExecutor};
+/// let executor = TraitsExecutor::new();
+/// let future = submit_progress_with(&executor, ProgressDelivery::Latest, |reporter| {
+///     let mut checked = 0u64;
+///     for n in 0..1_000_000u64 {
+///         checked += n % 2;
+///         reporter.report(n)?; // cheap: at most one report waits for the main thread
+///     }
+///     Ok(checked)
+/// })?;
+/// executor.run_until(|| future.done().get(), None)?;
+/// assert_eq!(future.progress().get(), Some(999_999));
+/// assert_eq!(future.result(), Ok(&500_000));
+/// # executor.shutdown(None)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn submit_progress_with<P, T, F>(
+    executor: &TraitsExecutor,
+    delivery: ProgressDelivery,
+    f: F,
+) -> Result<ProgressFuture<P, T>, SubmitError>
+where
+    F: FnOnce(&ProgressReporter<'_, P>) -> Result<T, TaskCancelled> + Send + 'static,
+    P: Clone + PartialEq + Send + 'static,
+    T: Send + 'static,
+{
+    executor.submit(spec(delivery, f))
+}
+
+/// Like [`submit_try_progress`] (a task with its own error type `E`), with the given
+/// [`ProgressDelivery`]. A task that fails still delivers its last report before the future
+/// becomes `Failed`.
+///
+/// ```
+/// use traits_futures::{submit_try_progress_with, ProgressDelivery, TaskCancelled, TaskError, TraitsExecutor};
+///
+/// #[derive(Debug, PartialEq)]
+/// enum ScanError { Cancelled, Unreadable(u32) }
+/// impl From<TaskCancelled> for ScanError {
+///     fn from(_: TaskCancelled) -> Self { ScanError::Cancelled }
+/// }
+///
+/// let executor = TraitsExecutor::new();
+/// let future = submit_try_progress_with(&executor, ProgressDelivery::Latest, |reporter| {
+///     for block in 0..500 {
+///         reporter.report(block)?;
+///     }
+///     Err::<(), _>(ScanError::Unreadable(499))
+/// })?;
+/// executor.run_until(|| future.done().get(), None)?;
+/// assert_eq!(future.error(), Ok(&TaskError::Error(ScanError::Unreadable(499))));
+/// assert_eq!(future.progress().get(), Some(499)); // the last report, before the failure
+/// # executor.shutdown(None)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn submit_try_progress_with<P, T, E, F>(
+    executor: &TraitsExecutor,
+    delivery: ProgressDelivery,
+    f: F,
+) -> Result<ProgressFuture<P, T, E>, SubmitError>
+where
+    F: FnOnce(&ProgressReporter<'_, P>) -> Result<T, E> + Send + 'static,
+    E: From<TaskCancelled> + Send + 'static,
+    P: Clone + PartialEq + Send + 'static,
+    T: Send + 'static,
+{
+    executor.submit(spec(delivery, f))
 }
