@@ -36,6 +36,9 @@ const FRAMES: usize = 120;
 const DRAW: Duration = Duration::from_millis(2);
 const FLOOD: Duration = Duration::from_secs(2);
 
+/// A variant: its frame loop's record, and how many reports it lost (`None`: coalescing).
+type Variant<'a> = (&'static str, &'a dyn Fn() -> (Frames, Option<u64>));
+
 /// What one variant's frame loop saw.
 struct Frames {
     drawn: usize,
@@ -177,10 +180,16 @@ pub(crate) fn run(load: Load) {
     let latest_25hz = ProgressDelivery::LatestAtMost {
         per_second: NonZeroU32::new(25).unwrap(),
     };
-    let variants: [(&str, &dyn Fn() -> (Frames, Option<u64>)); 6] = [
-        ("dispatch-pending", &|| library(ProgressDelivery::Every, Dispatch::Pending)),
-        ("budget", &|| library(ProgressDelivery::Every, Dispatch::Budget)),
-        ("latest", &|| library(ProgressDelivery::Latest, Dispatch::Budget)),
+    let variants: [Variant; 6] = [
+        ("dispatch-pending", &|| {
+            library(ProgressDelivery::Every, Dispatch::Pending)
+        }),
+        ("budget", &|| {
+            library(ProgressDelivery::Every, Dispatch::Budget)
+        }),
+        ("latest", &|| {
+            library(ProgressDelivery::Latest, Dispatch::Budget)
+        }),
         ("latest-25hz", &|| library(latest_25hz, Dispatch::Budget)),
         ("tokio-watch", &tokio_watch),
         ("crossbeam-drain", &crossbeam_drain),

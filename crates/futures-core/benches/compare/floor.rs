@@ -127,4 +127,3 @@ pub(crate) fn spin_for(gap: Duration) {
         std::hint::spin_loop();
     }
 }
-

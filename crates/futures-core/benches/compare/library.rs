@@ -106,4 +106,3 @@ pub(crate) fn library_latency(n: usize, gap: Duration) -> Vec<f64> {
     executor.shutdown(None).unwrap();
     latencies.take()
 }
-

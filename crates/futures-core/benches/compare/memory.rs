@@ -89,4 +89,3 @@ pub(crate) fn library_memory(n: usize) -> f64 {
     executor.shutdown(None).unwrap();
     (after.saturating_sub(before)) as f64 / n as f64
 }
-

@@ -52,13 +52,15 @@ impl Peer {
         let worker = match self {
             Peer::StdMpsc => {
                 let (sender, receiver) = std::sync::mpsc::channel::<u64>();
-                let worker = thread::spawn(move || (0..n as u64).for_each(|i| sender.send(i).unwrap()));
+                let worker =
+                    thread::spawn(move || (0..n as u64).for_each(|i| sender.send(i).unwrap()));
                 receiver.iter().for_each(&mut apply);
                 worker
             }
             Peer::TokioMpsc => {
                 let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<u64>();
-                let worker = thread::spawn(move || (0..n as u64).for_each(|i| sender.send(i).unwrap()));
+                let worker =
+                    thread::spawn(move || (0..n as u64).for_each(|i| sender.send(i).unwrap()));
                 while let Some(value) = receiver.blocking_recv() {
                     apply(value);
                 }
@@ -66,7 +68,8 @@ impl Peer {
             }
             Peer::Crossbeam => {
                 let (sender, receiver) = crossbeam_channel::unbounded::<u64>();
-                let worker = thread::spawn(move || (0..n as u64).for_each(|i| sender.send(i).unwrap()));
+                let worker =
+                    thread::spawn(move || (0..n as u64).for_each(|i| sender.send(i).unwrap()));
                 receiver.iter().for_each(&mut apply);
                 worker
             }
