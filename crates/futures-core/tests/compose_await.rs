@@ -153,7 +153,10 @@ fn an_await_made_after_the_future_is_done_resolves_at_the_first_poll() {
     let future: CallFuture<u8> = CallFuture::detached(Default::default(), || {});
     future.receive(TaskMessage::Started).unwrap();
     future.receive(TaskMessage::Returned(5)).unwrap();
-    assert_eq!(future.outcome().now_or_never(), Some(Outcome::Completed(&5)));
+    assert_eq!(
+        future.outcome().now_or_never(),
+        Some(Outcome::Completed(&5))
+    );
 }
 
 #[test]
@@ -168,13 +171,20 @@ fn dropping_the_await_leaves_the_task_running_and_unregisters_its_waker() {
         assert!(awaiting.as_mut().poll(&mut cx).is_pending());
     } // dropped: the observer (and its waker) go with it
     started.recv_timeout(TEST_TIMEOUT).unwrap();
-    assert!(future.cancellable().get(), "dropping the await cancels nothing");
+    assert!(
+        future.cancellable().get(),
+        "dropping the await cancels nothing"
+    );
     release.send(()).unwrap();
     executor
         .run_until(|| future.done().get(), Some(TEST_TIMEOUT))
         .unwrap();
     assert_eq!(future.state().get(), FutureState::Completed);
-    assert_eq!(counter.0.load(Ordering::SeqCst), 0, "no wake after the drop");
+    assert_eq!(
+        counter.0.load(Ordering::SeqCst),
+        0,
+        "no wake after the drop"
+    );
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
 }
 
@@ -249,7 +259,10 @@ fn only_the_continuations_of_the_final_state_run_and_each_runs_once() {
     let completed: CallFuture<u32, String> = CallFuture::detached(Default::default(), || {});
     log_every_continuation(&completed, &log);
     completed.receive(TaskMessage::Started).unwrap();
-    assert!(log.entries().is_empty(), "nothing runs before the future is done");
+    assert!(
+        log.entries().is_empty(),
+        "nothing runs before the future is done"
+    );
     completed.receive(TaskMessage::Returned(3)).unwrap();
     assert_eq!(log.entries(), ["completed 3", "done Completed"]);
 
@@ -262,7 +275,10 @@ fn only_the_continuations_of_the_final_state_run_and_each_runs_once() {
         .unwrap();
     assert_eq!(
         log.entries(),
-        ["failed the task returned an error: disk full", "done Failed"]
+        [
+            "failed the task returned an error: disk full",
+            "done Failed"
+        ]
     );
 
     let log = Log::default();
@@ -402,7 +418,11 @@ fn a_chain_of_three_thens_cancelled_in_the_middle_link_runs_nothing_after_it() {
 
     assert!(chain.cancel());
     assert_eq!(chain.state().get(), FutureState::Cancelling);
-    assert_eq!(middle.state().get(), FutureState::Cancelling, "the current link");
+    assert_eq!(
+        middle.state().get(),
+        FutureState::Cancelling,
+        "the current link"
+    );
     release.send(()).unwrap(); // the middle task returns; its result is discarded
     executor
         .run_until(|| chain.done().get(), Some(TEST_TIMEOUT))
@@ -410,7 +430,11 @@ fn a_chain_of_three_thens_cancelled_in_the_middle_link_runs_nothing_after_it() {
     assert_eq!(chain.state().get(), FutureState::Cancelled);
     assert_eq!(middle.state().get(), FutureState::Cancelled);
     assert_eq!(first.state().get(), FutureState::Completed);
-    assert_eq!(log.entries(), ["then 1", "then 2"], "the third then never ran");
+    assert_eq!(
+        log.entries(),
+        ["then 1", "then 2"],
+        "the third then never ran"
+    );
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
     assert!(!after_ran.load(Ordering::SeqCst));
 }
@@ -433,8 +457,9 @@ fn a_failed_first_link_fails_the_chain_without_running_the_continuation() {
         .unwrap();
     assert_eq!(chain.state().get(), FutureState::Failed);
     assert!(!ran.get());
-    let expected: TaskError<ChainError<String, std::convert::Infallible>> =
-        TaskError::Error(ChainError::Previous(TaskError::Error("no such file".into())));
+    let expected: TaskError<ChainError<String, std::convert::Infallible>> = TaskError::Error(
+        ChainError::Previous(TaskError::Error("no such file".into())),
+    );
     assert_eq!(chain.error(), Ok(&expected));
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
 }
@@ -476,9 +501,9 @@ fn a_submit_error_from_a_continuation_fails_the_chain_with_it() {
     assert_eq!(chain.state().get(), FutureState::Failed);
     assert_eq!(
         chain.error(),
-        Ok(&TaskError::Error(ChainError::Submit(SubmitError::NotRunning(
-            ExecutorState::Stopped
-        ))))
+        Ok(&TaskError::Error(ChainError::Submit(
+            SubmitError::NotRunning(ExecutorState::Stopped)
+        )))
     );
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
 }
@@ -486,9 +511,8 @@ fn a_submit_error_from_a_continuation_fails_the_chain_with_it() {
 #[test]
 fn a_panicking_continuation_fails_the_chain_with_the_panic_message() {
     let first: CallFuture<u32> = CallFuture::detached(Default::default(), || {});
-    let chain = first.then(|_: &u32| -> Result<CallFuture<u32>, SubmitError> {
-        panic!("no link today")
-    });
+    let chain =
+        first.then(|_: &u32| -> Result<CallFuture<u32>, SubmitError> { panic!("no link today") });
     first.receive(TaskMessage::Started).unwrap();
     first.receive(TaskMessage::Returned(1)).unwrap();
     assert_eq!(chain.state().get(), FutureState::Failed);
@@ -531,7 +555,10 @@ fn cancelling_the_chain_while_the_first_link_waits_behind_busy_workers_never_run
     assert_eq!(first.state().get(), FutureState::Cancelled);
     assert!(!continued.get());
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
-    assert!(!ran.load(Ordering::SeqCst), "the first link's closure never ran");
+    assert!(
+        !ran.load(Ordering::SeqCst),
+        "the first link's closure never ran"
+    );
 }
 
 #[test]
@@ -569,7 +596,10 @@ fn then_on_a_completed_future_runs_the_continuation_at_once() {
             Ok::<_, SubmitError>(link)
         }
     });
-    let next = next.borrow().clone().expect("the continuation ran inside then");
+    let next = next
+        .borrow()
+        .clone()
+        .expect("the continuation ran inside then");
     assert_eq!(chain.state().get(), FutureState::Executing);
     next.receive(TaskMessage::Started).unwrap();
     next.receive(TaskMessage::Returned(3)).unwrap();
@@ -593,4 +623,96 @@ fn a_chain_can_be_awaited_on_a_local_pool() {
         }
     });
     assert_eq!(outcome, Outcome::Completed(42));
+}
+
+#[test]
+fn a_chain_cancelled_from_its_own_continuation_cancels_the_link_it_submits() {
+    let first: CallFuture<u32> = CallFuture::detached(Default::default(), || {});
+    let chain_slot: Rc<RefCell<Option<traits_futures::ChainFuture<u32, ChainError<_, _>>>>> =
+        Rc::default();
+    let next: CallFuture<u32> = CallFuture::detached(Default::default(), || {});
+    let chain = first.then({
+        let (chain_slot, next) = (chain_slot.clone(), next.clone());
+        move |_: &u32| {
+            let chain = chain_slot.borrow().clone().unwrap();
+            assert!(chain.cancel()); // e.g. the user closed the window meanwhile
+            Ok::<_, SubmitError>(next)
+        }
+    });
+    *chain_slot.borrow_mut() = Some(chain.clone());
+    first.receive(TaskMessage::Started).unwrap();
+    first.receive(TaskMessage::Returned(1)).unwrap();
+    assert_eq!(chain.state().get(), FutureState::Cancelling);
+    assert_eq!(
+        next.state().get(),
+        FutureState::Cancelling,
+        "cancelled at once"
+    );
+    next.receive(TaskMessage::Abandoned).unwrap();
+    assert_eq!(chain.state().get(), FutureState::Cancelled);
+    chain_slot.borrow_mut().take();
+}
+
+#[test]
+fn a_chain_whose_handles_are_dropped_still_runs_its_next_link() {
+    let executor = executor(2);
+    let result = Rc::new(Cell::new(None));
+    let first = submit_call(&executor, || 5u32).unwrap();
+    let chain = first.then({
+        let executor = executor.clone();
+        move |value: &u32| {
+            let value = *value;
+            submit_call(&executor, move || value * 2)
+        }
+    });
+    chain.on_completed({
+        let result = result.clone();
+        move |value| result.set(Some(*value))
+    });
+    drop(chain);
+    drop(first);
+    executor
+        .run_until(|| result.get().is_some(), Some(TEST_TIMEOUT))
+        .unwrap();
+    assert_eq!(result.get(), Some(10));
+    executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
+}
+
+#[test]
+fn continuations_and_chains_of_a_dropped_unfinished_future_are_released_with_it() {
+    let token = Rc::new(());
+    let future: CallFuture<u32> = CallFuture::detached(Default::default(), || {});
+    future.on_done({
+        let token = token.clone();
+        move |_| drop(token)
+    });
+    let chain = future.then({
+        let token = token.clone();
+        move |_: &u32| {
+            drop(token);
+            Err::<CallFuture<u32>, _>(SubmitError::PoolClosed)
+        }
+    });
+    assert_eq!(Rc::strong_count(&token), 3);
+    drop(chain);
+    drop(future);
+    assert_eq!(Rc::strong_count(&token), 1, "no reference cycle keeps them");
+}
+
+#[test]
+fn a_continuations_closure_is_released_once_it_has_run() {
+    let token = Rc::new(());
+    let future: CallFuture<u32> = CallFuture::detached(Default::default(), || {});
+    future.on_completed({
+        let token = token.clone();
+        move |_| assert_eq!(Rc::strong_count(&token), 2)
+    });
+    future.receive(TaskMessage::Started).unwrap();
+    future.receive(TaskMessage::Returned(1)).unwrap();
+    assert_eq!(
+        Rc::strong_count(&token),
+        1,
+        "dropped once it ran, not when the future goes"
+    );
+    drop(future);
 }

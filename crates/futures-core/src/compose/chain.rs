@@ -204,9 +204,9 @@ impl<T: Send + 'static, E: Send + 'static> Chain<T, E> {
         on_end: impl FnOnce(&Self, &TaskFuture<L>) + 'static,
     ) {
         let weak = link.downgrade();
-        self.links
-            .cancel_current
-            .set(Some(Rc::new(move || weak.upgrade().is_some_and(|l| l.cancel()))));
+        self.links.cancel_current.set(Some(Rc::new(move || {
+            weak.upgrade().is_some_and(|l| l.cancel())
+        })));
         if self.future.state().get() == FutureState::Cancelling {
             // The chain was cancelled while the link was being made (from the continuation).
             link.cancel();
