@@ -84,12 +84,12 @@ pub type ChainFuture<T, E> = TaskFuture<ChainHandler<T, E>>;
 ///
 /// ```
 /// use traits_futures::{ChainError, SubmitError, TaskError};
-/// let error: ChainError<String, ()> = ChainError::Previous(TaskError::Error("no file".into()));
+/// let error: ChainError<String, String> = ChainError::Previous(TaskError::Error("no file".into()));
 /// assert_eq!(
 ///     error.to_string(),
 ///     "the link before failed, so the continuation never ran: the task returned an error: no file",
 /// );
-/// let refused: ChainError<(), ()> = ChainError::Submit(SubmitError::PoolClosed);
+/// let refused: ChainError<String, String> = ChainError::Submit(SubmitError::PoolClosed);
 /// assert!(refused.to_string().starts_with("the continuation could not submit its task"));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
