@@ -20,7 +20,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use eframe::egui;
-use traits_futures::{submit_progress_with, ProgressDelivery, TraitsExecutor};
+use traits_futures::{submit_progress_with, DispatchBudget, ProgressDelivery, TraitsExecutor};
 
 mod primes_task;
 use primes_task::{count_primes, result_text, CountFuture};
@@ -137,9 +137,10 @@ impl PrimesApp {
 
 impl eframe::App for PrimesApp {
     /// Runs before every frame, and whenever a repaint was requested while the window is
-    /// hidden: the place to dispatch, so that observers run before anything is drawn.
+    /// hidden: the place to dispatch, so that observers run before anything is drawn. The
+    /// frame budget bounds the time spent here; what it leaves requests another repaint.
     fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        self.executor.dispatch_pending();
+        self.executor.dispatch_within(DispatchBudget::FRAME);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {

@@ -25,7 +25,9 @@ use futures_signals::signal::{always, Mutable, Signal, SignalExt};
 use gtk::prelude::*;
 use gtk::{gio, glib};
 use gtk4 as gtk;
-use traits_futures::{submit_progress_with, FutureState, ProgressDelivery, TraitsExecutor};
+use traits_futures::{
+    submit_progress_with, DispatchBudget, FutureState, ProgressDelivery, TraitsExecutor,
+};
 
 mod primes_task;
 use primes_task::{count_primes, result_text, CountFuture};
@@ -106,7 +108,8 @@ impl PrimesApp {
             current: Mutable::new(None),
             widgets,
         });
-        glib::spawn_future_local(app.executor.dispatcher());
+        // Each poll dispatches for at most a frame budget, then yields to GTK's drawing.
+        glib::spawn_future_local(app.executor.dispatcher().with_budget(DispatchBudget::FRAME));
         app.connect_buttons();
         app.bind_widgets();
         app

@@ -81,6 +81,8 @@ pub mod testing;
 #[doc(hidden)]
 pub mod loom_api;
 
+pub use compose::chain::{ChainError, ChainFuture, ChainHandler};
+pub use compose::outcome::{Outcome, OutcomeFuture};
 pub use compose::submitter::Submitter;
 pub use error::RemoteSubmitError;
 pub use error::{
@@ -139,8 +141,8 @@ pub mod guide {
     //! 9. [Troubleshooting](troubleshooting): one entry per symptom (futures stuck `Waiting`, a
     //!    window that stutters during a flood, an observer that never fires, a task that
     //!    outlives its future, a hang at exit, ...).
-    //! 10. [Composing tasks](composing_tasks): awaiting a future, continuations, cancelling
-    //!     when the owner goes, latest wins, groups, deadlines, submitting from other threads.
+    //! 10. [Composing tasks](composing_tasks): awaiting a future, continuations and chains, and
+    //!     more ways to combine futures on the main thread.
 
     pub mod overview {
         #![doc = include_str!("../../../docs/01-overview.md")]

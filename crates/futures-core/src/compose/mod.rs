@@ -5,4 +5,7 @@
 //! The top layer below the crate's face: it uses the task types, the executor and the future,
 //! and nothing below uses it.
 
+pub(crate) mod chain;
+pub(crate) mod continuation;
+pub(crate) mod outcome;
 pub(crate) mod submitter;

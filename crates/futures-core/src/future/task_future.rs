@@ -21,10 +21,12 @@ use crate::state::Input;
 mod orphan;
 mod reentry;
 mod suspension;
+mod weak;
 
 use orphan::Delivery;
 use reentry::Handling;
 use suspension::Suspension;
+pub(crate) use weak::WeakFuture;
 
 /// The main-thread half of a task type: how its future reacts to the task's custom messages.
 ///

@@ -19,7 +19,13 @@
 //! workload=NAME load=L n=N rate=R floor_rate=F ratio=X     (ratio = floor rate / library rate)
 //! workload=latency load=L n=N median_us=.. p99_us=.. floor_median_us=.. floor_p99_us=.. ratio=X
 //! workload=memory load=L n=N bytes_per_future=B
+//! workload=stream-peers task=T peer=NAME lib_rate=R peer_rate=P ratio=X load=L   (ratio = library / peer)
+//! workload=flood variant=NAME frames=F of=120 worst_ms=W age_frames=A lost=L load=L
 //! ```
+//!
+//! The last two are not against the floor: `stream-peers` (`stream_peers.rs`) sets the
+//! library's message rates beside plain channels, and `flood` (`flood.rs`) runs a GUI's frame
+//! loop beside a worker that floods it, for the library's modes and for two peers.
 //!
 //! `BENCH_LOAD=busy` measures under load by design, since a GUI's machine is often busy with
 //! other work. Before the first workload it starts as many background threads as
@@ -39,17 +45,20 @@
 //! `BENCH_VERBOSE=1` prints every round's rates (and, on Linux, the minor page faults of each
 //! side's run) to stderr, which shows how much one run varies on a shared machine.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crossbeam_channel::{unbounded, Receiver, Sender};
-use futures_signals::signal::Mutable;
-use traits_futures::{submit_call, submit_iteration, submit_progress, TraitsExecutor};
+mod flood;
+mod floor;
+mod library;
+mod memory;
+mod stream_peers;
+
+use floor::{floor_calls, floor_latency, floor_stream};
+use library::{library_calls, library_iteration, library_latency, library_progress};
+use memory::library_memory;
 
 const WORKERS: usize = 2;
 
@@ -146,306 +155,6 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
-}
-
-// ---------------------------------------------------------------------------------------------
-// The floor: a plain pool of worker threads on a crossbeam job queue, and a crossbeam channel of
-// messages that the main thread receives, applying each with one `Mutable::set`.
-
-type Job = Box<dyn FnOnce() + Send>;
-
-struct FloorPool {
-    jobs: Option<Sender<Job>>,
-    threads: Vec<thread::JoinHandle<()>>,
-}
-
-impl FloorPool {
-    fn new(workers: usize) -> Self {
-        let (jobs, queue): (Sender<Job>, Receiver<Job>) = unbounded();
-        let threads = (0..workers)
-            .map(|_| {
-                let queue = queue.clone();
-                thread::spawn(move || {
-                    for job in queue {
-                        job();
-                    }
-                })
-            })
-            .collect();
-        FloorPool {
-            jobs: Some(jobs),
-            threads,
-        }
-    }
-
-    fn execute(&self, job: impl FnOnce() + Send + 'static) {
-        self.jobs.as_ref().unwrap().send(Box::new(job)).unwrap();
-    }
-}
-
-impl Drop for FloorPool {
-    fn drop(&mut self) {
-        self.jobs = None;
-        for thread in self.threads.drain(..) {
-            thread.join().unwrap();
-        }
-    }
-}
-
-/// Calls: each job sends "started" and "returned" messages; the main thread sets one Mutable
-/// per message and counts the returned ones.
-fn floor_calls(n: usize) -> f64 {
-    let start = Instant::now();
-    let pool = FloorPool::new(WORKERS);
-    let (sender, receiver) = unbounded::<(usize, u64)>();
-    let states: Vec<Mutable<u64>> = (0..n).map(|_| Mutable::new(0)).collect();
-    for i in 0..n {
-        let sender = sender.clone();
-        pool.execute(move || {
-            sender.send((i, 1)).unwrap();
-            let value = (i as u64).pow(2);
-            sender.send((i, 2 + value)).unwrap();
-        });
-    }
-    let mut done = 0;
-    while done < n {
-        let (i, message) = receiver.recv().unwrap();
-        states[i].set(message);
-        if message >= 2 {
-            done += 1;
-        }
-    }
-    drop(pool);
-    // The per-call state is freed inside the timing, as the library frees its futures.
-    drop(states);
-    settle_allocator();
-    n as f64 / start.elapsed().as_secs_f64()
-}
-
-/// A stream of `n` messages from one job, each applied with one `Mutable::set`.
-fn floor_stream(n: usize) -> f64 {
-    let start = Instant::now();
-    let pool = FloorPool::new(WORKERS);
-    let (sender, receiver) = unbounded::<u64>();
-    pool.execute(move || {
-        for i in 0..n as u64 {
-            sender.send(i).unwrap();
-        }
-    });
-    let latest = Mutable::new(0u64);
-    for message in receiver.iter() {
-        latest.set(message);
-    }
-    drop(pool);
-    settle_allocator();
-    n as f64 / start.elapsed().as_secs_f64()
-}
-
-/// Latency of `n` messages spaced `gap` apart, from send to the main thread's `Mutable::set`.
-fn floor_latency(n: usize, gap: Duration) -> Vec<f64> {
-    let pool = FloorPool::new(WORKERS);
-    let (sender, receiver) = unbounded::<Instant>();
-    pool.execute(move || {
-        for _ in 0..n {
-            spin_for(gap);
-            sender.send(Instant::now()).unwrap();
-        }
-    });
-    let latest = Mutable::new(Instant::now());
-    let mut latencies = Vec::with_capacity(n);
-    for sent in receiver.iter() {
-        latest.set(sent);
-        latencies.push(sent.elapsed().as_secs_f64() * 1e6);
-    }
-    drop(pool);
-    latencies
-}
-
-fn spin_for(gap: Duration) {
-    let until = Instant::now() + gap;
-    while Instant::now() < until {
-        std::hint::spin_loop();
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The library, on the same workloads.
-
-fn library_calls(n: usize) -> f64 {
-    let start = Instant::now();
-    let executor = TraitsExecutor::builder()
-        .max_workers(WORKERS)
-        .build()
-        .unwrap();
-    let done = Rc::new(Cell::new(0usize));
-    for i in 0..n {
-        let future = submit_call(&executor, move || (i as u64).pow(2)).unwrap();
-        let done = done.clone();
-        future
-            .done()
-            .observe(move |_, _| done.set(done.get() + 1))
-            .detach();
-    }
-    executor.run_until(|| done.get() == n, None).unwrap();
-    executor.shutdown(None).unwrap();
-    drop(executor);
-    settle_allocator();
-    n as f64 / start.elapsed().as_secs_f64()
-}
-
-fn library_iteration(n: usize) -> f64 {
-    let start = Instant::now();
-    let executor = TraitsExecutor::builder()
-        .max_workers(WORKERS)
-        .build()
-        .unwrap();
-    let future = submit_iteration(&executor, move || 0..n as u64).unwrap();
-    let count = Rc::new(Cell::new(0usize));
-    let _observer = future.items().observe({
-        let count = count.clone();
-        move |_| count.set(count.get() + 1)
-    });
-    executor.run_until(|| future.done().get(), None).unwrap();
-    assert_eq!(count.get(), n);
-    executor.shutdown(None).unwrap();
-    drop((future, executor));
-    settle_allocator();
-    n as f64 / start.elapsed().as_secs_f64()
-}
-
-fn library_progress(n: usize) -> f64 {
-    let start = Instant::now();
-    let executor = TraitsExecutor::builder()
-        .max_workers(WORKERS)
-        .build()
-        .unwrap();
-    let future = submit_progress(&executor, move |reporter| {
-        for i in 0..n as u64 {
-            reporter.report(i)?;
-        }
-        Ok(n)
-    })
-    .unwrap();
-    let count = Rc::new(Cell::new(0usize));
-    let _observer = future.reports().observe({
-        let count = count.clone();
-        move |_| count.set(count.get() + 1)
-    });
-    executor.run_until(|| future.done().get(), None).unwrap();
-    assert_eq!(count.get(), n);
-    executor.shutdown(None).unwrap();
-    drop((future, executor));
-    settle_allocator();
-    n as f64 / start.elapsed().as_secs_f64()
-}
-
-fn library_latency(n: usize, gap: Duration) -> Vec<f64> {
-    let executor = TraitsExecutor::builder()
-        .max_workers(WORKERS)
-        .build()
-        .unwrap();
-    let future = submit_progress(&executor, move |reporter| {
-        for _ in 0..n {
-            spin_for(gap);
-            reporter.report(Instant::now())?;
-        }
-        Ok(())
-    })
-    .unwrap();
-    let latencies = Rc::new(std::cell::RefCell::new(Vec::with_capacity(n)));
-    let _observer = future.reports().observe({
-        let latencies = latencies.clone();
-        move |sent: &Instant| {
-            latencies
-                .borrow_mut()
-                .push(sent.elapsed().as_secs_f64() * 1e6)
-        }
-    });
-    executor.run_until(|| future.done().get(), None).unwrap();
-    executor.shutdown(None).unwrap();
-    latencies.take()
-}
-
-/// Counts the bytes the process has allocated and not yet freed, so that memory per future is
-/// measured exactly (resident-set figures hide reused pages). It counts only while the memory
-/// workload runs: a counter updated by every thread at every allocation would be a contended
-/// cache line in the other workloads, and would measure itself rather than the library.
-struct CountingAllocator;
-
-static COUNTING: AtomicBool = AtomicBool::new(false);
-static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every method delegates to the system allocator with the caller's arguments unchanged,
-// so the allocator contract holds as it does for `System`; the counter is only bookkeeping.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
-            LIVE_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
-        }
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if COUNTING.load(Ordering::Relaxed) {
-            LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
-        }
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
-            LIVE_BYTES.fetch_add(new_size, Ordering::Relaxed);
-            LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
-        }
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
-
-fn live_bytes() -> usize {
-    LIVE_BYTES.load(Ordering::Relaxed)
-}
-
-/// Bytes allocated per future, with `n` futures waiting behind busy workers: everything the
-/// library holds for a waiting future (the future, its pipe, its job in the pool's queue).
-fn library_memory(n: usize) -> f64 {
-    let executor = TraitsExecutor::builder()
-        .max_workers(WORKERS)
-        .build()
-        .unwrap();
-    let (release, gate) = mpsc::channel::<()>();
-    let gate = Arc::new(std::sync::Mutex::new(gate));
-    let (started, busy) = mpsc::channel();
-    for _ in 0..WORKERS {
-        let (gate, started) = (gate.clone(), started.clone());
-        submit_call(&executor, move || {
-            started.send(()).unwrap();
-            let _ = gate.lock().unwrap().recv();
-        })
-        .unwrap();
-    }
-    for _ in 0..WORKERS {
-        busy.recv().unwrap();
-    }
-    // The handles the caller keeps are not counted. Only the submitting thread allocates or frees while
-    // counting: the workers are blocked.
-    let mut futures = Vec::with_capacity(n);
-    COUNTING.store(true, Ordering::SeqCst);
-    let before = live_bytes();
-    for _ in 0..n {
-        futures.push(submit_call(&executor, || ()).unwrap());
-    }
-    let after = live_bytes();
-    COUNTING.store(false, Ordering::SeqCst);
-    drop(release);
-    // Wait on the executor's count: a condition over every future would be checked after every
-    // message, quadratic in n.
-    executor
-        .run_until(|| executor.running_tasks() == 0, None)
-        .unwrap();
-    assert!(futures.iter().all(|f| f.done().get()));
-    executor.shutdown(None).unwrap();
-    (after.saturating_sub(before)) as f64 / n as f64
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -572,6 +281,12 @@ fn main() {
                 percentile(&floor_all, 0.99),
                 median_us / floor_median_us
             );
+        }
+        if wanted("stream-peers") {
+            stream_peers::run(load, scaled(10_000_000));
+        }
+        if wanted("flood") {
+            flood::run(load);
         }
         if wanted("memory") {
             let n = scaled(100_000);
