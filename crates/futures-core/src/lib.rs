@@ -103,7 +103,7 @@ pub use pool::worker_pool::{Job, PoolClosed, WorkerPool};
 pub use routing::background_task::{BackgroundTask, TaskContext};
 pub use routing::message::TaskMessage;
 pub use routing::task_input::{task_input, InputReceiver, InputSender};
-pub use state::{ExecutorState, FutureState, Input};
+pub use state::{CancelReason, ExecutorState, FutureState, Input};
 pub use tasks::call::{submit_call, submit_try_call, CallFuture, CallHandler};
 pub use tasks::iteration::{
     submit_generator, submit_generator_bounded, submit_iteration, submit_iteration_bounded,
