@@ -81,8 +81,9 @@ pub mod testing;
 #[doc(hidden)]
 pub mod loom_api;
 
+pub use compose::group::{when_all, when_any, GroupFuture, GroupHandler, Losers, Member};
 pub use error::{
-    BuildError, InputClosed, NotAvailable, ProtocolViolation, RunTimeout, ShutdownError, StopError,
+    BuildError, GroupError, InputClosed, NotAvailable, ProtocolViolation, RunTimeout, ShutdownError, StopError,
     SubmitError, TaskCancelled, TaskError,
 };
 pub use executor::budget::{DispatchBudget, Dispatched};
