@@ -138,6 +138,8 @@ pub mod guide {
     //! 9. [Troubleshooting](troubleshooting): one entry per symptom (futures stuck `Waiting`, a
     //!    window that stutters during a flood, an observer that never fires, a task that
     //!    outlives its future, a hang at exit, ...).
+    //! 10. [Composing tasks](composing_tasks): awaiting futures, continuations, owning handles,
+    //!     the latest-wins slot, groups, deadlines, submitting from other threads.
 
     pub mod overview {
         #![doc = include_str!("../../../docs/01-overview.md")]
@@ -165,6 +167,9 @@ pub mod guide {
     }
     pub mod troubleshooting {
         #![doc = include_str!("../../../docs/09-troubleshooting.md")]
+    }
+    pub mod composing_tasks {
+        #![doc = include_str!("../../../docs/10-composing-tasks.md")]
     }
 }
 

@@ -70,7 +70,8 @@ impl Member {
     /// use traits_futures::{CallFuture, Member, when_all};
     /// let future: CallFuture<()> = CallFuture::detached(Default::default(), || {});
     /// let half = Observable::new(0.5);
-    /// let member = Member::from(&future).with_fraction(Derived::new(&[&half], move || half.get()));
+    /// let read = half.clone();
+    /// let member = Member::from(&future).with_fraction(Derived::new(&[&half], move || read.get()));
     /// assert_eq!(when_all([member]).fraction().get(), 0.5);
     /// ```
     pub fn with_fraction(mut self, fraction: Derived<f64>) -> Self {
@@ -237,12 +238,12 @@ impl<T> fmt::Debug for GroupHandler<T> {
 /// types, built-in, custom, detached, or groups themselves.
 ///
 /// ```
-/// use traits_futures::{submit_call, submit_iteration, when_all, FutureState, TraitsExecutor};
+/// use traits_futures::{submit_call, submit_iteration, when_all, FutureState, Member, TraitsExecutor};
 ///
 /// let executor = TraitsExecutor::new();
 /// let size = submit_call(&executor, || 4096u64)?;
 /// let names = submit_iteration(&executor, || ["a", "b"].into_iter())?;
-/// let both = when_all([size.clone().into(), (&names).into()]);
+/// let both = when_all([Member::from(size.clone()), Member::from(&names)]);
 /// let _done = both.done().observe(|_, _| println!("both done"));
 /// executor.run_until(|| both.done().get(), None)?;
 /// assert_eq!(both.state().get(), FutureState::Completed);

@@ -44,10 +44,10 @@ impl TraitsExecutor {
     ///
     /// ```
     /// use std::time::{Duration, Instant};
-    /// use traits_futures::{submit_progress, CancelReason, FutureState, TraitsExecutor};
+    /// use traits_futures::{submit_progress, CancelReason, FutureState, ProgressFuture, TraitsExecutor};
     ///
     /// let executor = TraitsExecutor::new();
-    /// let endless = submit_progress(&executor, |reporter| loop {
+    /// let endless: ProgressFuture<(), ()> = submit_progress(&executor, |reporter| loop {
     ///     reporter.report(())?; // returns Err once cancelled
     ///     std::thread::sleep(Duration::from_millis(1));
     /// })?;
@@ -107,10 +107,10 @@ impl<H: FutureHandler> TaskFuture<H> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use traits_futures::{submit_progress, CancelReason, TraitsExecutor};
+    /// use traits_futures::{submit_progress, CancelReason, ProgressFuture, TraitsExecutor};
     ///
     /// let executor = TraitsExecutor::new();
-    /// let search = submit_progress(&executor, |reporter| loop {
+    /// let search: ProgressFuture<(), ()> = submit_progress(&executor, |reporter| loop {
     ///     reporter.report(())?;
     ///     std::thread::sleep(Duration::from_millis(1));
     /// })?
