@@ -83,8 +83,8 @@ pub mod loom_api;
 
 pub use compose::group::{when_all, when_any, GroupFuture, GroupHandler, Losers, Member};
 pub use error::{
-    BuildError, GroupError, InputClosed, NotAvailable, ProtocolViolation, RunTimeout, ShutdownError, StopError,
-    SubmitError, TaskCancelled, TaskError,
+    BuildError, GroupError, InputClosed, NotAvailable, ProtocolViolation, RunTimeout,
+    ShutdownError, StopError, SubmitError, TaskCancelled, TaskError,
 };
 pub use executor::budget::{DispatchBudget, Dispatched};
 pub use executor::builder::ExecutorBuilder;

@@ -46,7 +46,10 @@ fn a_50ms_deadline_on_an_endless_task_ends_it_cancelled_within_1s_with_the_deadl
     assert_eq!(endless.state().get(), FutureState::Cancelled);
     assert_eq!(endless.cancel_reason(), Some(CancelReason::Deadline));
     assert!(took < Duration::from_secs(1), "took {took:?}");
-    assert!(took >= Duration::from_millis(50), "cancelled early, after {took:?}");
+    assert!(
+        took >= Duration::from_millis(50),
+        "cancelled early, after {took:?}"
+    );
     executor.shutdown(Some(TEST_TIMEOUT))?;
     Ok(())
 }
@@ -58,7 +61,10 @@ fn a_deadline_cancels_before_the_loop_returns_to_its_condition_even_with_no_mess
     // only the deadline can make it true.
     let executor = TraitsExecutor::new();
     let endless = endless_silent(&executor);
-    executor.run_until(|| endless.state().get() == FutureState::Executing, Some(GUARD))?;
+    executor.run_until(
+        || endless.state().get() == FutureState::Executing,
+        Some(GUARD),
+    )?;
     assert!(executor.cancel_after(&endless, Duration::from_millis(30)));
     executor.run_until(|| !endless.cancellable().get(), Some(GUARD))?;
     assert_eq!(endless.cancel_reason(), Some(CancelReason::Deadline));
@@ -91,8 +97,8 @@ fn a_task_that_finishes_before_its_deadline_is_unaffected() -> Result<(), Box<dy
 }
 
 #[test]
-fn a_users_cancel_before_the_deadline_keeps_the_user_reason() -> Result<(), Box<dyn std::error::Error>>
-{
+fn a_users_cancel_before_the_deadline_keeps_the_user_reason(
+) -> Result<(), Box<dyn std::error::Error>> {
     let executor = TraitsExecutor::new();
     let endless = endless_silent(&executor).with_timeout(&executor, Duration::from_millis(30));
     assert!(endless.cancel());
@@ -129,7 +135,10 @@ fn the_earliest_of_several_deadlines_fires_and_the_others_are_harmless(
     executor.cancel_after(&first, Duration::from_millis(400)); // later: no effect
     executor.run_until(|| first.done().get(), Some(GUARD))?;
     assert_eq!(first.cancel_reason(), Some(CancelReason::Deadline));
-    assert!(second.cancellable().get(), "the second's deadline has not passed yet");
+    assert!(
+        second.cancellable().get(),
+        "the second's deadline has not passed yet"
+    );
     executor.run_until(|| second.done().get(), Some(GUARD))?;
     assert_eq!(second.cancel_reason(), Some(CancelReason::Deadline));
     executor.shutdown(Some(TEST_TIMEOUT))?;
@@ -155,7 +164,10 @@ fn a_deadline_fires_under_the_async_dispatcher() -> Result<(), Box<dyn std::erro
             _ = guard_rx.fuse() => false,
         }
     });
-    assert!(finished, "the deadline did not end the task within {GUARD:?}");
+    assert!(
+        finished,
+        "the deadline did not end the task within {GUARD:?}"
+    );
     assert_eq!(endless.state().get(), FutureState::Cancelled);
     assert_eq!(endless.cancel_reason(), Some(CancelReason::Deadline));
     executor.stop()?;
@@ -197,7 +209,10 @@ fn a_deadline_does_not_keep_a_dropped_detached_future_alive() {
     });
     assert!(executor.cancel_after(&future, Duration::from_secs(60)));
     drop(future);
-    assert!(held.upgrade().is_none(), "the future (and its observer) was freed");
+    assert!(
+        held.upgrade().is_none(),
+        "the future (and its observer) was freed"
+    );
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
 }
 
@@ -209,7 +224,10 @@ fn stopping_an_executor_with_pending_deadlines_leaks_no_thread() -> common::thre
         let before = live_threads();
         let executor = TraitsExecutor::builder().max_workers(1).build()?;
         let endless = endless_silent(&executor).with_timeout(&executor, Duration::from_secs(60));
-        executor.run_until(|| endless.state().get() == FutureState::Executing, Some(GUARD))?;
+        executor.run_until(
+            || endless.state().get() == FutureState::Executing,
+            Some(GUARD),
+        )?;
         let during = live_threads();
         assert!(
             during.iter().any(|n| n == "tf-deadlines"),
@@ -223,7 +241,10 @@ fn stopping_an_executor_with_pending_deadlines_leaks_no_thread() -> common::thre
         // Dropped without shutdown: the timer thread is joined too.
         let executor = TraitsExecutor::builder().max_workers(1).build()?;
         let endless = endless_silent(&executor).with_timeout(&executor, Duration::from_secs(60));
-        executor.run_until(|| endless.state().get() == FutureState::Executing, Some(GUARD))?;
+        executor.run_until(
+            || endless.state().get() == FutureState::Executing,
+            Some(GUARD),
+        )?;
         drop(executor);
         let after = settle(|names| !names.iter().any(|n| n == "tf-deadlines"));
         assert!(!after.iter().any(|n| n == "tf-deadlines"), "{after:?}");

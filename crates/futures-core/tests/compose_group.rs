@@ -12,7 +12,8 @@ use traits_core::{Derived, Observable};
 use traits_futures::testing::TEST_TIMEOUT;
 use traits_futures::{
     submit_call, submit_iteration, submit_progress, when_all, when_any, CallFuture, CancelReason,
-    FutureState, GroupError, Losers, Member, ProgressReporter, TaskError, TaskMessage, TraitsExecutor,
+    FutureState, GroupError, Losers, Member, ProgressReporter, TaskError, TaskMessage,
+    TraitsExecutor,
 };
 
 type Detached = CallFuture<u32, String>;
@@ -119,8 +120,8 @@ fn when_all_fails_fast_naming_the_failed_member_and_cancels_the_others() {
 }
 
 #[test]
-fn when_all_is_cancelled_with_the_members_reason_when_a_member_is_cancelled_and_ends_when_all_have(
-) {
+fn when_all_is_cancelled_with_the_members_reason_when_a_member_is_cancelled_and_ends_when_all_have()
+{
     let (a, b, c) = (detached(), detached(), detached());
     let group = when_all([&a, &b, &c]);
     a.receive(TaskMessage::Started).unwrap();
@@ -131,7 +132,11 @@ fn when_all_is_cancelled_with_the_members_reason_when_a_member_is_cancelled_and_
     assert_eq!(c.cancel_reason(), Some(CancelReason::Group));
     acknowledge(&b);
     acknowledge(&c);
-    assert_eq!(group.state().get(), FutureState::Cancelling, "`a` still runs");
+    assert_eq!(
+        group.state().get(),
+        FutureState::Cancelling,
+        "`a` still runs"
+    );
     a.receive(TaskMessage::Returned(1)).unwrap(); // its task ends: Cancelled
     assert_eq!(group.state().get(), FutureState::Cancelled);
     assert_eq!(group.cancel_reason(), Some(CancelReason::Deadline));
@@ -232,7 +237,11 @@ fn when_any_fails_once_every_member_ended_without_completing() {
     let group = when_any([&a, &b], Losers::Cancel);
     fail(&a);
     b.cancel();
-    assert_eq!(group.state().get(), FutureState::Executing, "b still Cancelling");
+    assert_eq!(
+        group.state().get(),
+        FutureState::Executing,
+        "b still Cancelling"
+    );
     acknowledge(&b);
     assert_eq!(
         group.error(),
@@ -344,7 +353,11 @@ fn a_group_given_a_deadline_is_cancelled_with_the_deadline_reason(
     executor.run_until(|| group.done().get(), Some(Duration::from_secs(10)))?;
     assert_eq!(group.state().get(), FutureState::Cancelled);
     assert_eq!(group.cancel_reason(), Some(CancelReason::Deadline));
-    assert_eq!(first.state().get(), FutureState::Cancelled, "members ended first");
+    assert_eq!(
+        first.state().get(),
+        FutureState::Cancelled,
+        "members ended first"
+    );
     assert_eq!(first.cancel_reason(), Some(CancelReason::Group));
     assert_eq!(second.cancel_reason(), Some(CancelReason::Group));
     executor.shutdown(Some(TEST_TIMEOUT))?;

@@ -15,8 +15,8 @@ use crate::future::property::{FutureProperty, Status, StatusOwner};
 use crate::routing::message::TaskMessage;
 use crate::routing::pipe::{BatchMarks, Endpoint, PipeEndpoint, PipeTarget};
 use crate::routing::pipe_shared::PipeOwner;
-use crate::state::{CancelReason, FutureState};
 use crate::state::Input;
+use crate::state::{CancelReason, FutureState};
 
 mod orphan;
 mod reentry;

@@ -92,7 +92,11 @@ impl TraitsExecutor {
     /// # executor.shutdown(None)?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn cancel_after<H: FutureHandler>(&self, future: &TaskFuture<H>, timeout: Duration) -> bool {
+    pub fn cancel_after<H: FutureHandler>(
+        &self,
+        future: &TaskFuture<H>,
+        timeout: Duration,
+    ) -> bool {
         match Instant::now().checked_add(timeout) {
             Some(deadline) => self.cancel_at(future, deadline),
             None => future.cancellable().get() && !self.inner.is_stopped(),
