@@ -107,10 +107,16 @@ impl fmt::Debug for Member {
     }
 }
 
+/// An observer of a member's state, `(old, new)`.
+type StateObserver = Box<dyn Fn(&FutureState, &FutureState)>;
+
+/// A member as the group's `fraction` reads it.
+type FractionPart = (Rc<dyn MemberView>, Option<Derived<f64>>);
+
 /// What a group needs of a member future, whatever its task type.
 trait MemberView {
     fn state(&self) -> FutureState;
-    fn observe_state(&self, observer: Box<dyn Fn(&FutureState, &FutureState)>) -> ObserverGuard;
+    fn observe_state(&self, observer: StateObserver) -> ObserverGuard;
     fn cancel_with(&self, reason: CancelReason) -> bool;
     fn cancel_reason(&self) -> Option<CancelReason>;
 }
@@ -119,7 +125,7 @@ impl<H: FutureHandler> MemberView for TaskFuture<H> {
     fn state(&self) -> FutureState {
         TaskFuture::state(self).get()
     }
-    fn observe_state(&self, observer: Box<dyn Fn(&FutureState, &FutureState)>) -> ObserverGuard {
+    fn observe_state(&self, observer: StateObserver) -> ObserverGuard {
         TaskFuture::state(self).observe(observer)
     }
     fn cancel_with(&self, reason: CancelReason) -> bool {
@@ -306,7 +312,7 @@ fn build<T: GroupOutput, M: Into<Member>>(
     let fraction = {
         let mut sources: Vec<&dyn Dependency> = vec![&done_count];
         sources.extend(fractions.iter().flatten().map(|f| f as &dyn Dependency));
-        let parts: Vec<(Rc<dyn MemberView>, Option<Derived<f64>>)> = views
+        let parts: Vec<FractionPart> = views
             .iter()
             .cloned()
             .zip(fractions.iter().cloned())
@@ -354,17 +360,16 @@ fn build<T: GroupOutput, M: Into<Member>>(
     }
     if group.members.is_empty() {
         start(&group);
-        let _ = match kind {
-            Kind::All => group.receive(TaskMessage::Returned(T::default())),
-            Kind::Any(_) => group.receive(TaskMessage::Failed(TaskError::Error(
-                GroupError::NoneCompleted,
-            ))),
+        let last = match kind {
+            Kind::All => TaskMessage::Returned(T::default()),
+            Kind::Any(_) => TaskMessage::Failed(TaskError::Error(GroupError::NoneCompleted)),
         };
+        feed(&group, last);
     }
     group
 }
 
-fn mean_fraction(parts: &[(Rc<dyn MemberView>, Option<Derived<f64>>)]) -> f64 {
+fn mean_fraction(parts: &[FractionPart]) -> f64 {
     if parts.is_empty() {
         return 1.0;
     }
@@ -388,10 +393,18 @@ fn mean_fraction(parts: &[(Rc<dyn MemberView>, Option<Derived<f64>>)]) -> f64 {
     sum / parts.len() as f64
 }
 
+/// Feeds the group one message; the group's logic sends only what its state allows, so a
+/// refusal is a bug, logged like a refused message from a task.
+fn feed<T: GroupOutput>(group: &GroupFuture<T>, message: TaskMessage<Infallible, T, GroupError>) {
+    if let Err(violation) = group.receive(message) {
+        log::error!("traits-futures: a group refused its own message: {violation}");
+    }
+}
+
 /// Feeds the group `Started` once.
 fn start<T: GroupOutput>(group: &GroupFuture<T>) {
     if !group.started.replace(true) {
-        let _ = group.receive(TaskMessage::Started);
+        feed(group, TaskMessage::Started);
     }
 }
 
@@ -414,11 +427,13 @@ fn finish_if_settled<T: GroupOutput>(group: &GroupFuture<T>) {
     {
         return;
     }
-    let _ = if group.started.get() {
-        group.receive(TaskMessage::Returned(T::default()))
+    // The payload of a message after a cancel is discarded: any value does.
+    let last = if group.started.get() {
+        TaskMessage::Returned(T::default())
     } else {
-        group.receive(TaskMessage::Abandoned)
+        TaskMessage::Abandoned
     };
+    feed(group, last);
 }
 
 fn member_changed<T: GroupOutput>(
@@ -440,15 +455,14 @@ fn member_changed<T: GroupOutput>(
     }
     let total = group.members.len();
     match (group.kind, new) {
-        (Kind::All, FutureState::Completed) => {
-            if group.done_count.get() == total {
-                let _ = group.receive(TaskMessage::Returned(T::default()));
-            }
+        (Kind::All, FutureState::Completed) if group.done_count.get() == total => {
+            feed(group, TaskMessage::Returned(T::default()));
         }
         (Kind::All, FutureState::Failed) => {
-            let _ = group.receive(TaskMessage::Failed(TaskError::Error(
-                GroupError::MemberFailed { index },
-            )));
+            feed(
+                group,
+                TaskMessage::Failed(TaskError::Error(GroupError::MemberFailed { index })),
+            );
             cancel_members(group, Some(index));
         }
         (Kind::All, FutureState::Cancelling | FutureState::Cancelled) => {
@@ -459,17 +473,16 @@ fn member_changed<T: GroupOutput>(
         }
         (Kind::Any(losers), FutureState::Completed) => {
             let winner = TaskMessage::Returned(T::winner(index));
-            let _ = group.receive(winner);
+            feed(group, winner);
             if losers == Losers::Cancel {
                 cancel_members(group, Some(index));
             }
         }
-        (Kind::Any(_), state) if state.is_done() => {
-            if group.done_count.get() == total {
-                let _ = group.receive(TaskMessage::Failed(TaskError::Error(
-                    GroupError::NoneCompleted,
-                )));
-            }
+        (Kind::Any(_), state) if state.is_done() && group.done_count.get() == total => {
+            feed(
+                group,
+                TaskMessage::Failed(TaskError::Error(GroupError::NoneCompleted)),
+            );
         }
         _ => {}
     }
