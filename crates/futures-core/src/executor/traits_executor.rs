@@ -560,7 +560,7 @@ impl TraitsExecutor {
 }
 
 impl Inner {
-    pub(crate) fn router(&self) -> &Router {
+    fn router(&self) -> &Router {
         self.router.get_or_init(|| {
             let router = Router::new(None);
             router
