@@ -83,9 +83,10 @@ pub mod loom_api;
 
 pub use compose::chain::{ChainError, ChainFuture, ChainHandler};
 pub use compose::outcome::{Outcome, OutcomeFuture};
+pub use compose::group::{when_all, when_any, GroupFuture, GroupHandler, Losers, Member};
 pub use error::{
-    BuildError, InputClosed, NotAvailable, ProtocolViolation, RunTimeout, ShutdownError, StopError,
-    SubmitError, TaskCancelled, TaskError,
+    BuildError, GroupError, InputClosed, NotAvailable, ProtocolViolation, RunTimeout,
+    ShutdownError, StopError, SubmitError, TaskCancelled, TaskError,
 };
 pub use executor::budget::{DispatchBudget, Dispatched};
 pub use executor::builder::ExecutorBuilder;
@@ -105,7 +106,7 @@ pub use pool::worker_pool::{Job, PoolClosed, WorkerPool};
 pub use routing::background_task::{BackgroundTask, TaskContext};
 pub use routing::message::TaskMessage;
 pub use routing::task_input::{task_input, InputReceiver, InputSender};
-pub use state::{ExecutorState, FutureState, Input};
+pub use state::{CancelReason, ExecutorState, FutureState, Input};
 pub use tasks::call::{submit_call, submit_try_call, CallFuture, CallHandler};
 pub use tasks::iteration::{
     submit_generator, submit_generator_bounded, submit_iteration, submit_iteration_bounded,
@@ -139,8 +140,8 @@ pub mod guide {
     //! 9. [Troubleshooting](troubleshooting): one entry per symptom (futures stuck `Waiting`, a
     //!    window that stutters during a flood, an observer that never fires, a task that
     //!    outlives its future, a hang at exit, ...).
-    //! 10. [Composing tasks](composing_tasks): awaiting a future, continuations and chains, and
-    //!     more ways to combine futures on the main thread.
+    //! 10. [Composing tasks](composing_tasks): awaiting futures, continuations, owning handles,
+    //!     the latest-wins slot, groups, deadlines, submitting from other threads.
 
     pub mod overview {
         #![doc = include_str!("../../../docs/01-overview.md")]

@@ -8,3 +8,4 @@
 pub(crate) mod chain;
 pub(crate) mod continuation;
 pub(crate) mod outcome;
+pub(crate) mod group;
