@@ -81,6 +81,8 @@ pub mod testing;
 #[doc(hidden)]
 pub mod loom_api;
 
+pub use compose::owned::OwnedFuture;
+pub use compose::slot::{SlotCurrent, TaskSlot};
 pub use error::{
     BuildError, InputClosed, NotAvailable, ProtocolViolation, RunTimeout, ShutdownError, StopError,
     SubmitError, TaskCancelled, TaskError,
@@ -137,6 +139,8 @@ pub mod guide {
     //! 9. [Troubleshooting](troubleshooting): one entry per symptom (futures stuck `Waiting`, a
     //!    window that stutters during a flood, an observer that never fires, a task that
     //!    outlives its future, a hang at exit, ...).
+    //! 10. [Composing tasks](composing_tasks): awaiting a future, continuations, cancelling
+    //!     when the owner goes, latest wins, groups, deadlines, submitting from other threads.
 
     pub mod overview {
         #![doc = include_str!("../../../docs/01-overview.md")]
@@ -164,6 +168,9 @@ pub mod guide {
     }
     pub mod troubleshooting {
         #![doc = include_str!("../../../docs/09-troubleshooting.md")]
+    }
+    pub mod composing_tasks {
+        #![doc = include_str!("../../../docs/10-composing-tasks.md")]
     }
 }
 

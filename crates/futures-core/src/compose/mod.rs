@@ -4,3 +4,6 @@
 //!
 //! The top layer below the crate's face: it uses the task types, the executor and the future,
 //! and nothing below uses it.
+
+pub(crate) mod owned;
+pub(crate) mod slot;
