@@ -261,10 +261,10 @@ impl<H: FutureHandler> TaskSlot<H> {
     /// ```
     /// use futures::{executor::block_on, StreamExt};
     /// use futures_signals::signal::SignalExt;
-    /// use traits_futures::{submit_progress, TaskSlot, TraitsExecutor};
+    /// use traits_futures::{submit_progress, ProgressHandler, TaskSlot, TraitsExecutor};
     ///
     /// let executor = TraitsExecutor::new();
-    /// let slot = TaskSlot::new();
+    /// let slot: TaskSlot<ProgressHandler<(u32, u32), ()>> = TaskSlot::new();
     /// let fraction = slot
     ///     .map_signal(|future| future.progress().signal())
     ///     .map(|progress| progress.flatten().map_or(0.0, |(done, all)| done as f64 / all as f64));
