@@ -114,14 +114,17 @@ fn a_dropped_owning_handle_cancels_even_when_it_was_the_only_handle() {
     let (executor, _blocker, release) = busy_single_worker_executor();
     let ran = Arc::new(AtomicBool::new(false));
     drop(flagged_call(&executor, &ran).cancel_on_drop());
+    // Queued behind the dropped task on the one worker: when it is done, the dropped task has
+    // had its turn.
+    let marker = submit_call(&executor, || ()).unwrap();
 
     release.send(()).unwrap();
-    // Shutdown waits for every task to end, so the closure would have run by now.
+    executor
+        .run_until(|| marker.done().get(), Some(TEST_TIMEOUT))
+        .unwrap();
+    assert_eq!(marker.state().get(), Completed);
+    assert!(!ran.load(Ordering::SeqCst), "the cancelled task's closure never ran");
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
-    assert!(
-        !ran.load(Ordering::SeqCst),
-        "the cancelled task's closure never ran"
-    );
 }
 
 #[test]
