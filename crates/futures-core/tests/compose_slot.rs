@@ -123,7 +123,10 @@ fn a_dropped_owning_handle_cancels_even_when_it_was_the_only_handle() {
         .run_until(|| marker.done().get(), Some(TEST_TIMEOUT))
         .unwrap();
     assert_eq!(marker.state().get(), Completed);
-    assert!(!ran.load(Ordering::SeqCst), "the cancelled task's closure never ran");
+    assert!(
+        !ran.load(Ordering::SeqCst),
+        "the cancelled task's closure never ran"
+    );
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
 }
 
