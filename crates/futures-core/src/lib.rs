@@ -84,6 +84,8 @@ pub mod loom_api;
 pub use compose::chain::{ChainError, ChainFuture, ChainHandler};
 pub use compose::outcome::{Outcome, OutcomeFuture};
 pub use compose::group::{when_all, when_any, GroupFuture, GroupHandler, Losers, Member};
+pub use compose::owned::OwnedFuture;
+pub use compose::slot::{SlotCurrent, TaskSlot};
 pub use error::{
     BuildError, GroupError, InputClosed, NotAvailable, ProtocolViolation, RunTimeout,
     ShutdownError, StopError, SubmitError, TaskCancelled, TaskError,

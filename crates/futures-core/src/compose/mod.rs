@@ -9,3 +9,5 @@ pub(crate) mod chain;
 pub(crate) mod continuation;
 pub(crate) mod outcome;
 pub(crate) mod group;
+pub(crate) mod owned;
+pub(crate) mod slot;
