@@ -2,9 +2,11 @@
 //! progress bar, a state label, a result label, and Start/Cancel buttons whose sensitivity
 //! follows the future's `cancellable` and the executor's state.
 //!
-//! Every widget is bound through futures-signals combinators (`map`, `switch`, `map_ref!`,
-//! `dedupe`) spawned on glib's main context, and the executor's messages are dispatched by its
-//! async `Dispatcher`, also spawned there: nothing polls on a timer.
+//! The count shown is held in a `TaskSlot` (latest wins: starting a count cancels the one
+//! before), and every widget is bound to the slot's current count through its signals and
+//! futures-signals combinators (`map`, `map_ref!`, `dedupe`) spawned on glib's main context; the
+//! executor's messages are dispatched by its async `Dispatcher`, also spawned there: nothing
+//! polls on a timer.
 //!
 //! ```sh
 //! cargo run -p examples --features gtk --example gtk_primes
@@ -21,16 +23,17 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use futures_signals::map_ref;
-use futures_signals::signal::{always, Mutable, Signal, SignalExt};
+use futures_signals::signal::{Signal, SignalExt};
 use gtk::prelude::*;
 use gtk::{gio, glib};
 use gtk4 as gtk;
 use traits_futures::{
-    submit_progress_with, DispatchBudget, FutureState, ProgressDelivery, TraitsExecutor,
+    submit_progress_with, DispatchBudget, FutureState, ProgressDelivery, ProgressHandler, TaskSlot,
+    TraitsExecutor,
 };
 
 mod primes_task;
-use primes_task::{count_primes, result_text, CountFuture};
+use primes_task::{count_primes, result_text};
 
 struct Widgets {
     window: gtk::ApplicationWindow,
@@ -44,8 +47,9 @@ struct Widgets {
 
 struct PrimesApp {
     executor: TraitsExecutor,
-    /// The count shown in the window (the latest one started).
-    current: Mutable<Option<CountFuture>>,
+    /// The count shown in the window: the latest one started (starting one cancels the one
+    /// before; the slot owns it).
+    current: TaskSlot<ProgressHandler<(u64, u64), usize>>,
     widgets: Widgets,
 }
 
@@ -105,7 +109,7 @@ impl PrimesApp {
                 .max_workers(2)
                 .build()
                 .expect("valid executor settings"),
-            current: Mutable::new(None),
+            current: TaskSlot::new(),
             widgets,
         });
         // Each poll dispatches for at most a frame budget, then yields to GTK's drawing.
@@ -121,75 +125,55 @@ impl PrimesApp {
             let limit = app.widgets.limit.value() as u64;
             // The bar draws only the latest report: the worker coalesces the rest. `progress()`
             // is a value, so the binding below may start late and still shows the latest one.
-            match submit_progress_with(&app.executor, ProgressDelivery::Latest, move |reporter| {
-                count_primes(limit, reporter)
-            }) {
-                Ok(future) => app.current.set(Some(future)),
-                Err(error) => app.widgets.result.set_text(&error.to_string()),
+            let submitted = app.current.submit(|| {
+                submit_progress_with(&app.executor, ProgressDelivery::Latest, move |reporter| {
+                    count_primes(limit, reporter)
+                })
+            });
+            if let Err(error) = submitted {
+                app.widgets.result.set_text(&error.to_string());
             }
         });
         let app = Rc::clone(self);
         self.widgets.cancel.connect_clicked(move |_| {
-            if let Some(future) = app.current.get_cloned() {
-                future.cancel();
-            }
+            app.current.cancel();
         });
-    }
-
-    /// A signal of `f(current future)`, or `default` while there is none.
-    fn follow<T, S>(
-        &self,
-        default: T,
-        f: impl Fn(&CountFuture) -> S + 'static,
-    ) -> impl Signal<Item = T> + 'static
-    where
-        T: Clone + 'static,
-        S: Signal<Item = T> + 'static,
-    {
-        self.current
-            .signal_cloned()
-            .switch(move |current| match current {
-                Some(future) => f(&future).boxed_local(),
-                None => always(default.clone()).boxed_local(),
-            })
     }
 
     fn bind_widgets(self: &Rc<Self>) {
         let w = &self.widgets;
 
-        let state = self.follow(None, |f| f.state().signal().map(Some));
-        bind(state, {
+        bind(self.current.state(), {
             let label = w.state.clone();
-            move |state: Option<FutureState>| {
-                label.set_text(&match state {
-                    Some(state) => format!("State: {state}"),
-                    None => "State: idle".to_string(),
-                })
+            move |state| {
+                label.set_text(&state.map_or("State: idle".into(), |s| format!("State: {s}")))
             }
         });
 
-        let fraction = self.follow(0.0, |f| {
-            f.progress()
-                .signal()
-                .map(|p| p.map_or(0.0, |(done, all)| done as f64 / all as f64))
+        let fraction = self.current.map_signal(|f| f.progress().signal()).map(|p| {
+            p.flatten()
+                .map_or(0.0, |(done, all)| done as f64 / all as f64)
         });
         bind(fraction.dedupe(), {
             let bar = w.progress.clone();
             move |fraction| bar.set_fraction(fraction)
         });
 
-        let result = self.follow(String::new(), |f| {
+        let result = self.current.map_signal(|f| {
             let future = f.clone();
             f.state()
                 .signal()
                 .map(move |state| result_text(&future, state))
         });
-        bind(result, {
+        bind(result.map(Option::unwrap_or_default), {
             let label = w.result.clone();
             move |text: String| label.set_text(&text)
         });
 
-        let busy = self.follow(false, |f| f.done().signal().map(|done| !done));
+        let busy = self
+            .current
+            .state()
+            .map(|s| s.is_some_and(|s| !s.is_done()));
         let start_sensitive = map_ref! {
             let running = self.executor.running().signal(),
             let busy = busy => *running && !*busy
@@ -199,7 +183,10 @@ impl PrimesApp {
             move |sensitive| button.set_sensitive(sensitive)
         });
 
-        let cancellable = self.follow(false, |f| f.cancellable().signal());
+        let cancellable = self
+            .current
+            .state()
+            .map(|s| s.is_some_and(FutureState::is_cancellable));
         let cancel_sensitive = map_ref! {
             let running = self.executor.running().signal(),
             let cancellable = cancellable => *running && *cancellable
@@ -254,7 +241,7 @@ async fn self_test(app: Rc<PrimesApp>, png: PathBuf) -> Result<(), String> {
     // 1. A count that completes.
     w.limit.set_value(100_000.0);
     w.start.emit_clicked();
-    let first = app.current.get_cloned().ok_or("Start submitted nothing")?;
+    let first = app.current.get().ok_or("Start submitted nothing")?;
     wait_until("the first count to complete", || first.done().get()).await?;
     expect(
         first.state().get() == FutureState::Completed,
@@ -274,7 +261,7 @@ async fn self_test(app: Rc<PrimesApp>, png: PathBuf) -> Result<(), String> {
     // 2. A count that is cancelled while executing.
     w.limit.set_value(500_000_000.0);
     w.start.emit_clicked();
-    let second = app.current.get_cloned().ok_or("Start submitted nothing")?;
+    let second = app.current.get().ok_or("Start submitted nothing")?;
     wait_until("the second count to report progress", || {
         w.progress.fraction() > 0.0 && w.state.text() == "State: Executing"
     })

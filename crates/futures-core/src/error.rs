@@ -102,6 +102,30 @@ impl<E> TaskError<E> {
     }
 }
 
+/// Why a group ([`when_all`](crate::when_all), [`when_any`](crate::when_any)) failed: the
+/// group's error is `TaskError::Error(GroupError)`.
+///
+/// ```
+/// use traits_futures::{when_any, CallFuture, GroupError, Losers, TaskError};
+/// let none: [CallFuture<()>; 0] = [];
+/// let group = when_any(&none, Losers::Keep);
+/// assert_eq!(group.error(), Ok(&TaskError::Error(GroupError::NoneCompleted)));
+/// assert_eq!(GroupError::MemberFailed { index: 2 }.to_string(), "member 2 of the group failed");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Error)]
+pub enum GroupError {
+    /// A member of a [`when_all`](crate::when_all) group failed (the first to fail; its
+    /// index in the order given). Read its error from the member.
+    #[error("member {index} of the group failed")]
+    MemberFailed {
+        /// The failed member's position among the group's members.
+        index: usize,
+    },
+    /// Every member of a [`when_any`](crate::when_any) group ended, and none completed.
+    #[error("no member of the group completed")]
+    NoneCompleted,
+}
+
 /// Asked a future for its result or error in a state where it has none.
 ///
 /// ```

@@ -82,12 +82,15 @@ pub mod testing;
 pub mod loom_api;
 
 pub use compose::chain::{ChainError, ChainFuture, ChainHandler};
+pub use compose::group::{when_all, when_any, GroupFuture, GroupHandler, Losers, Member};
 pub use compose::outcome::{Outcome, OutcomeFuture};
+pub use compose::owned::OwnedFuture;
+pub use compose::slot::{SlotCurrent, TaskSlot};
 pub use compose::submitter::Submitter;
 pub use error::RemoteSubmitError;
 pub use error::{
-    BuildError, InputClosed, NotAvailable, ProtocolViolation, RunTimeout, ShutdownError, StopError,
-    SubmitError, TaskCancelled, TaskError,
+    BuildError, GroupError, InputClosed, NotAvailable, ProtocolViolation, RunTimeout,
+    ShutdownError, StopError, SubmitError, TaskCancelled, TaskError,
 };
 pub use executor::budget::{DispatchBudget, Dispatched};
 pub use executor::builder::ExecutorBuilder;
@@ -107,7 +110,7 @@ pub use pool::worker_pool::{Job, PoolClosed, WorkerPool};
 pub use routing::background_task::{BackgroundTask, TaskContext};
 pub use routing::message::TaskMessage;
 pub use routing::task_input::{task_input, InputReceiver, InputSender};
-pub use state::{ExecutorState, FutureState, Input};
+pub use state::{CancelReason, ExecutorState, FutureState, Input};
 pub use tasks::call::{submit_call, submit_try_call, CallFuture, CallHandler};
 pub use tasks::iteration::{
     submit_generator, submit_generator_bounded, submit_iteration, submit_iteration_bounded,
@@ -141,8 +144,8 @@ pub mod guide {
     //! 9. [Troubleshooting](troubleshooting): one entry per symptom (futures stuck `Waiting`, a
     //!    window that stutters during a flood, an observer that never fires, a task that
     //!    outlives its future, a hang at exit, ...).
-    //! 10. [Composing tasks](composing_tasks): awaiting a future, continuations and chains, and
-    //!     more ways to combine futures on the main thread.
+    //! 10. [Composing tasks](composing_tasks): awaiting futures, continuations, owning handles,
+    //!     the latest-wins slot, groups, deadlines, submitting from other threads.
 
     pub mod overview {
         #![doc = include_str!("../../../docs/01-overview.md")]

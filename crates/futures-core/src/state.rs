@@ -68,6 +68,43 @@ impl fmt::Display for FutureState {
     }
 }
 
+/// Why a future was cancelled: read it with
+/// [`TaskFuture::cancel_reason`](crate::TaskFuture::cancel_reason) once the future is
+/// `Cancelling` or `Cancelled`.
+///
+/// [`cancel`](crate::TaskFuture::cancel) records [`User`](Self::User); the executor records the
+/// others. A deadline ([`TraitsExecutor::cancel_after`](crate::TraitsExecutor::cancel_after))
+/// is thus told apart from a user's cancel:
+///
+/// ```
+/// use traits_futures::{CallFuture, CancelReason};
+/// let future: CallFuture<()> = CallFuture::detached(Default::default(), || {});
+/// assert_eq!(future.cancel_reason(), None);
+/// future.cancel();
+/// assert_eq!(future.cancel_reason(), Some(CancelReason::User));
+/// assert_eq!(CancelReason::Deadline.to_string(), "Deadline");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CancelReason {
+    /// [`TaskFuture::cancel`](crate::TaskFuture::cancel) was called.
+    User,
+    /// Its deadline passed (see [`TraitsExecutor::cancel_at`](crate::TraitsExecutor::cancel_at)).
+    Deadline,
+    /// Its executor was stopped, shut down or dropped.
+    Stopped,
+    /// A group it belongs to cancelled it: the group was cancelled, another member failed or
+    /// was cancelled ([`when_all`](crate::when_all)), or another member won
+    /// ([`when_any`](crate::when_any) with losers cancelled).
+    Group,
+}
+
+impl fmt::Display for CancelReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
 /// The state of an executor.
 ///
 /// `Running` accepts tasks; `stop()` moves to `Stopping`, which cancels every task and waits

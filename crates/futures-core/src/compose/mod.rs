@@ -7,5 +7,8 @@
 
 pub(crate) mod chain;
 pub(crate) mod continuation;
+pub(crate) mod group;
 pub(crate) mod outcome;
+pub(crate) mod owned;
+pub(crate) mod slot;
 pub(crate) mod submitter;

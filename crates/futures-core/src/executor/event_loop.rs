@@ -31,6 +31,8 @@ impl Inner {
         router.clear_wake_pending();
         router.take_announcements();
         let delivered = self.wake_again_after_panic(|| {
+            // Deadlines first: what a task sent after its deadline is not delivered.
+            self.expire_deadlines();
             let mut meter = BudgetMeter::start(budget);
             let mut count = 0;
             loop {
@@ -98,6 +100,10 @@ impl Inner {
         };
         loop {
             loop {
+                // Deadlines first (a cancel may be what the condition waits for).
+                if self.expire_deadlines() && check() {
+                    return Ok(());
+                }
                 let (count, finished) = self.dispatch(usize::MAX, &mut check, Intake::Arrivals);
                 if count == 0 {
                     break;
@@ -121,7 +127,12 @@ impl Inner {
                 Some(router) => {
                     // Woken from outside (a `LoopWaker`): the condition may hold now, with
                     // nothing to dispatch.
-                    if router.wait(deadline) == Woke::Woken && check() {
+                    // Sleep no later than the next deadline (its timer wakes us too).
+                    let until = match (deadline, self.deadlines.next()) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                    if router.wait(until) == Woke::Woken && check() {
                         return Ok(());
                     }
                 }

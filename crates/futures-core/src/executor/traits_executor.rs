@@ -23,7 +23,10 @@ use crate::routing::router::{HookId, Router, WakeHook};
 use crate::routing::runner::TaskCell;
 use crate::state::ExecutorState;
 
+mod deadline;
 mod lifecycle;
+
+use deadline::Deadlines;
 
 /// Runs tasks on background workers and hands back futures that change only on this thread.
 ///
@@ -111,6 +114,8 @@ pub(crate) struct Inner {
     pub(crate) dispatchers: Cell<usize>,
     /// How long messages may wait undispatched before the router warns (`None`: never).
     warn_undispatched_after: Cell<Option<Duration>>,
+    /// Armed deadlines and their timer thread (`deadline.rs`).
+    pub(crate) deadlines: Deadlines,
 }
 
 impl TraitsExecutor {
@@ -153,6 +158,7 @@ impl TraitsExecutor {
                 wake_callback: Cell::new(None),
                 dispatchers: Cell::new(0),
                 warn_undispatched_after: Cell::new(Some(DEFAULT_WARN_AFTER)),
+                deadlines: Deadlines::default(),
             }),
         }
     }

@@ -3,6 +3,7 @@
 
 use crate::future::task_future::{FutureHandler, Inner as FutureInner};
 use crate::routing::pipe::PipeTarget;
+use crate::state::CancelReason;
 #[cfg(loom)]
 use crate::state::Input;
 
@@ -45,7 +46,7 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
     }
 
     fn cancel(&self) {
-        FutureInner::cancel(self);
+        FutureInner::cancel_with(self, CancelReason::Stopped);
     }
 
     fn orphan(&self) {

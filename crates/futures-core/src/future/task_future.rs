@@ -15,8 +15,8 @@ use crate::future::property::{FutureProperty, Status, StatusOwner};
 use crate::routing::message::TaskMessage;
 use crate::routing::pipe::{BatchMarks, Endpoint, PipeEndpoint, PipeTarget};
 use crate::routing::pipe_shared::PipeOwner;
-use crate::state::FutureState;
 use crate::state::Input;
+use crate::state::{CancelReason, FutureState};
 
 mod orphan;
 mod reentry;
@@ -171,6 +171,8 @@ pub(crate) struct Inner<H: FutureHandler> {
     /// Whether the task is suspended, and whether the `suspended` view exists (see
     /// `suspension.rs`). Two bytes of what was padding.
     suspension: Cell<Suspension>,
+    /// Why it was cancelled, once it was (a byte of what was padding).
+    reason: Cell<Option<CancelReason>>,
     handler: H,
 }
 
@@ -240,6 +242,7 @@ impl<H: FutureHandler> TaskFuture<H> {
                 driver,
                 handling: Cell::new(Handling::Idle),
                 suspension: suspension::new_suspension(),
+                reason: Cell::new(None),
                 handler,
             }),
         }
@@ -305,7 +308,41 @@ impl<H: FutureHandler> TaskFuture<H> {
     /// assert!(!future.cancel());
     /// ```
     pub fn cancel(&self) -> bool {
-        self.inner.cancel()
+        self.inner.cancel_with(CancelReason::User)
+    }
+
+    /// [`cancel`](Self::cancel), recording `reason` instead of [`CancelReason::User`]: for
+    /// code that cancels on someone else's behalf (a timer, a group, a widget that goes away),
+    /// so that observers can tell why. Returns what `cancel` returns; the reason is recorded
+    /// only if this call cancelled the future.
+    ///
+    /// ```
+    /// use traits_futures::{CallFuture, CancelReason};
+    /// let future: CallFuture<()> = CallFuture::detached(Default::default(), || {});
+    /// assert!(future.cancel_with(CancelReason::Deadline));
+    /// assert!(!future.cancel()); // already cancelled: the first reason stays
+    /// assert_eq!(future.cancel_reason(), Some(CancelReason::Deadline));
+    /// ```
+    pub fn cancel_with(&self, reason: CancelReason) -> bool {
+        self.inner.cancel_with(reason)
+    }
+
+    /// Why the future was cancelled: `None` unless it is `Cancelling` or `Cancelled` (a future
+    /// that completed or failed was never cancelled). Observers of the state's move to
+    /// `Cancelling` can read it already.
+    ///
+    /// ```
+    /// use traits_futures::{CallFuture, CancelReason, TaskMessage};
+    /// let future: CallFuture<()> = CallFuture::detached(Default::default(), || {});
+    /// let watched = future.clone();
+    /// let _why = future.state().observe(move |_, _| println!("{:?}", watched.cancel_reason()));
+    /// future.cancel();
+    /// future.receive(TaskMessage::Abandoned)?;
+    /// assert_eq!(future.cancel_reason(), Some(CancelReason::User));
+    /// # Ok::<(), traits_futures::ProtocolViolation>(())
+    /// ```
+    pub fn cancel_reason(&self) -> Option<CancelReason> {
+        self.inner.reason.get()
     }
 
     /// Feeds one message to the future, as the event loop does when it dispatches.
@@ -396,10 +433,12 @@ impl<H: FutureHandler> TaskFuture<H> {
 }
 
 impl<H: FutureHandler> Inner<H> {
-    pub(crate) fn cancel(&self) -> bool {
+    pub(crate) fn cancel_with(&self, reason: CancelReason) -> bool {
         let Ok((next, _)) = machine::transition(self.machine.get(), Input::Cancel) else {
             return false;
         };
+        // Recorded first: the callback's and the observers' code may read it.
+        self.reason.set(Some(reason));
         match &self.driver {
             Driver::Pipe(endpoint) => endpoint.shared().cancel(),
             Driver::Detached(callback) => {

@@ -69,6 +69,8 @@ impl Inner {
             return false;
         };
         self.pool.shutdown_owned();
+        // Every future was cancelled: no deadline is left to keep, nor its timer thread.
+        self.deadlines.clear();
         let stopped = panic::catch_unwind(AssertUnwindSafe(|| {
             self.state.set(next);
         }));
@@ -105,6 +107,8 @@ impl Drop for Inner {
                 router.orphan_all();
             }
         }
+        // No event loop will look at a deadline again: stop the timer thread.
+        self.deadlines.clear();
         // Nothing can dispatch any more: let go of the wake callback and what it captures,
         // which the futures the user keeps would otherwise keep alive.
         if let Some(router) = self.router.get() {
