@@ -37,8 +37,18 @@
 //! * Futures: [`CallFuture`], [`IterationFuture`], [`ProgressFuture`], [`StepsFuture`] (a
 //!   message, a total and a count, each observable), all [`TaskFuture`]s running one shared
 //!   state machine ([`FutureState`]).
+//! * Progress: [`progress`](TaskFuture::progress) is the latest report as an observable value,
+//!   [`reports`](TaskFuture::reports) every report; [`ProgressDelivery::Latest`] coalesces a
+//!   flood on the worker ([`submit_progress_with`]).
 //! * Custom task types: a [`FutureHandler`] (main thread) and a [`BackgroundTask`] (worker),
-//!   joined by a [`TaskSpec`], with typed messages.
+//!   joined by a [`TaskSpec`], with typed messages; a task can bound its queue
+//!   ([`BackgroundTask::capacity`]), be suspended ([`TaskFuture::suspend`]), and receive input
+//!   ([`task_input`]).
+//! * Composing futures on the main thread: [`outcome`](TaskFuture::outcome) (await),
+//!   [`then`](TaskFuture::then) and the `on_*` continuations,
+//!   [`cancel_on_drop`](TaskFuture::cancel_on_drop), the latest-wins [`TaskSlot`],
+//!   [`when_all`] and [`when_any`], deadlines ([`TaskFuture::with_timeout`]), and a `Send`
+//!   [`Submitter`] for other threads (guide chapter 10).
 //! * The event loop: [`TraitsExecutor::run_until`] and [`TraitsExecutor::dispatch_pending`];
 //!   [`Dispatcher`] and [`TraitsExecutor::set_wake_callback`] for GUIs, with
 //!   [`TraitsExecutor::dispatch_within`] to dispatch within a frame's [`DispatchBudget`]; a

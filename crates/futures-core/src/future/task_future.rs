@@ -127,8 +127,9 @@ enum Driver<H: FutureHandler> {
 /// The executor keeps every future it made until its task has ended, so dropping every handle
 /// to a future neither cancels nor stops the task: it runs to its end, and its messages are
 /// dispatched to observers nobody sees. To stop the work, keep a handle and call
-/// [`cancel`](Self::cancel) (for example from the `Drop` of the widget that shows it), or
-/// [`stop`](crate::TraitsExecutor::stop) the executor.
+/// [`cancel`](Self::cancel), hold an owning handle that cancels when dropped
+/// ([`cancel_on_drop`](Self::cancel_on_drop)), keep it in a [`TaskSlot`](crate::TaskSlot)
+/// (which cancels it when replaced), or [`stop`](crate::TraitsExecutor::stop) the executor.
 ///
 /// ```
 /// use traits_futures::{submit_iteration, FutureState, TraitsExecutor};
