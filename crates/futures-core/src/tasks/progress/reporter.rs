@@ -23,6 +23,8 @@ use super::delivery::Coalescer;
 ///     Ok("never reached")
 /// })?;
 /// let reports = Recorder::event(future.reports());
+/// // Cancel once the task runs (a task cancelled before a worker takes it never runs).
+/// executor.run_until(|| future.state().get() == FutureState::Executing, None)?;
 /// future.cancel();
 /// go.send(())?;
 /// executor.run_until(|| future.done().get(), None)?;
