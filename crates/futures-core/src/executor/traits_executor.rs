@@ -78,7 +78,7 @@ use deadline::Deadlines;
 /// [`BackgroundTask`]: crate::BackgroundTask
 ///
 /// `TraitsExecutor` is a cheap handle: [`Clone`] it into button callbacks and async blocks; the
-/// executor lives until its last handle (or running [`Dispatcher`]) is dropped.
+/// executor lives until its last handle (or running [`Dispatcher`](crate::Dispatcher)) is dropped.
 ///
 /// ```
 /// use traits_futures::{submit_call, FutureState, TraitsExecutor};
