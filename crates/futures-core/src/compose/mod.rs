@@ -12,3 +12,4 @@ pub(crate) mod outcome;
 pub(crate) mod owned;
 pub(crate) mod slot;
 pub(crate) mod submitter;
+pub(crate) mod watch;
