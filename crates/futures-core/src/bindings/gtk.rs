@@ -70,6 +70,7 @@ pub fn spawn_dispatcher(executor: &TraitsExecutor) -> glib::JoinHandle<()> {
 /// ```no_run
 /// use futures_signals::signal::SignalExt;
 /// use gtk4 as gtk;
+/// use gtk::prelude::*;
 /// use traits_futures::{submit_call, TraitsExecutor};
 /// let executor = TraitsExecutor::new();
 /// let future = submit_call(&executor, || 6 * 7)?;
