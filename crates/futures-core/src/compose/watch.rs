@@ -214,9 +214,10 @@ impl Fraction for Steps {
 ///
 /// ```
 /// use futures::{executor::block_on, StreamExt};
-/// use traits_futures::{CallFuture, HasFraction, ProgressHandler, TaskFuture};
+/// use futures_signals::signal::SignalExt;
+/// use traits_futures::{HasFraction, ProgressHandler, TaskFuture};
 /// let future: TaskFuture<ProgressHandler<f64, ()>> = TaskFuture::detached(Default::default(), || {});
-/// let mut fraction = ProgressHandler::fraction(&future);
+/// let mut fraction = ProgressHandler::fraction(&future).to_stream();
 /// assert_eq!(block_on(fraction.next()), Some(None)); // no report yet
 /// ```
 pub trait HasFraction: FutureHandler + Sized {
