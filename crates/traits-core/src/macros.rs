@@ -9,8 +9,26 @@
 ///   (a path to a `fn(&Type) -> Result<(), ValidationError>`);
 /// * `name: event Type` — an [`Event<Type>`](crate::Event).
 ///
+/// * `name: Type = derive(a, b, ..) => expression` — a cached, read-only
+///   [`Derived<Type>`](crate::Derived) (see [`Derived::cached`](crate::Derived::cached)) over the
+///   fields `a`, `b`, ..: inside `expression` each source's name stands for a clone of its
+///   current value. It is evaluated when the struct is built and again only after one of its
+///   sources changed, and it notifies only when its value changes. Its sources are stored or
+///   validated fields (declared anywhere) or derived fields declared before it.
+///
 /// Nothing else can be declared, so every field is typed and observable. The macro generates the
-/// struct, `new()` and [`Default`]. Attributes and doc comments on the struct and fields are kept.
+/// struct, `new()`, [`Default`], and:
+/// * `observe_any(observer) -> ObserverGuard`: `observer` is called with a
+///   [`FieldChange`](crate::FieldChange) (the field's name and [kind](crate::FieldKind)) after
+///   every change of any field and every fire of an event field, until the guard drops
+///   (Traits' `observe("*")`, for dirty flags and autosave). It is registered with each field
+///   as an ordinary observer, so it follows each field's rules of order and re-entrancy.
+/// * [`PartialEq`] and [`Eq`] by identity: an object equals only itself (as Python objects do by
+///   default), so an `Observable<Rc<Struct>>` or `Observable<Option<Rc<Struct>>>` can hold one
+///   and notify when it is replaced by another (see
+///   [`Observable::observe_chain`](crate::Observable::observe_chain)).
+///
+/// Attributes and doc comments on the struct and fields are kept.
 ///
 /// # Panics
 /// `new()` panics if a validated field's default fails its own validator: that is a mistake in
@@ -51,59 +69,104 @@ macro_rules! has_traits {
         $(#[$struct_meta:meta])*
         $struct_vis:vis struct $name:ident { $($body:tt)* }
     ) => {
-        $crate::has_traits!(@field [$(#[$struct_meta])* $struct_vis struct $name] [] [] $($body)*);
+        $crate::has_traits!(@field [$(#[$struct_meta])* $struct_vis struct $name] [] [] [] [] $($body)*);
     };
 
+    // The accumulators: [struct fields] [initialisations of stored fields and events]
+    // [initialisations of derived fields, after every stored one] [field names].
+
     // name: event Type
-    (@field $head:tt [$($fields:tt)*] [$($inits:tt)*]
+    (@field $head:tt [$($fields:tt)*] [$($inits:tt)*] $derived:tt [$($names:ident)*]
         $(#[$meta:meta])* $vis:vis $field:ident : event $ty:ty $(, $($rest:tt)*)?
     ) => {
         $crate::has_traits!(@field $head
             [$($fields)* $(#[$meta])* $vis $field: $crate::Event<$ty>,]
-            [$($inits)* $field: $crate::Event::new(),]
+            [$($inits)* let $field = $crate::Event::new();]
+            $derived
+            [$($names)* $field]
+            $($($rest)*)?);
+    };
+
+    // name: Type = derive(a, b) => expression
+    (@field $head:tt [$($fields:tt)*] $inits:tt [$($derived:tt)*] [$($names:ident)*]
+        $(#[$meta:meta])* $vis:vis $field:ident : $ty:ty = derive ( $($source:ident),* $(,)? )
+        => $body:expr $(, $($rest:tt)*)?
+    ) => {
+        $crate::has_traits!(@field $head
+            [$($fields)* $(#[$meta])* $vis $field: $crate::Derived<$ty>,]
+            $inits
+            [$($derived)* let $field = $crate::Derived::<$ty>::cached(
+                &[$(&$source as &dyn $crate::Dependency),*],
+                {
+                    $(let $source = ::core::clone::Clone::clone(&$source);)*
+                    move || -> $ty {
+                        $(let $source = $source.get();)*
+                        $body
+                    }
+                },
+            );]
+            [$($names)* $field]
             $($($rest)*)?);
     };
 
     // name: Type where validator = default
-    (@field $head:tt [$($fields:tt)*] [$($inits:tt)*]
+    (@field $head:tt [$($fields:tt)*] [$($inits:tt)*] $derived:tt [$($names:ident)*]
         $(#[$meta:meta])* $vis:vis $field:ident : $ty:ty where $validator:path = $default:expr
         $(, $($rest:tt)*)?
     ) => {
         $crate::has_traits!(@field $head
             [$($fields)* $(#[$meta])* $vis $field: $crate::ValidatedObservable<$ty>,]
-            [$($inits)* $field: match $crate::ValidatedObservable::new($default, $validator) {
+            [$($inits)* let $field = match $crate::ValidatedObservable::new($default, $validator) {
                 ::core::result::Result::Ok(value) => value,
                 ::core::result::Result::Err(error) => ::core::panic!(
                     "the default of field `{}` fails its validator: {}",
                     ::core::stringify!($field),
                     error
                 ),
-            },]
+            };]
+            $derived
+            [$($names)* $field]
             $($($rest)*)?);
     };
 
     // name: Type = default
-    (@field $head:tt [$($fields:tt)*] [$($inits:tt)*]
+    (@field $head:tt [$($fields:tt)*] [$($inits:tt)*] $derived:tt [$($names:ident)*]
         $(#[$meta:meta])* $vis:vis $field:ident : $ty:ty = $default:expr $(, $($rest:tt)*)?
     ) => {
         $crate::has_traits!(@field $head
             [$($fields)* $(#[$meta])* $vis $field: $crate::Observable<$ty>,]
-            [$($inits)* $field: $crate::Observable::new($default),]
+            [$($inits)* let $field = $crate::Observable::<$ty>::new($default);]
+            $derived
+            [$($names)* $field]
             $($($rest)*)?);
     };
 
     // all fields consumed
     (@field [$(#[$struct_meta:meta])* $struct_vis:vis struct $name:ident]
-        [$($fields:tt)*] [$($inits:tt)*]
+        [$($fields:tt)*] [$($inits:tt)*] [$($derived:tt)*] [$($names:ident)*]
     ) => {
         $(#[$struct_meta])*
         $struct_vis struct $name { $($fields)* }
 
         impl $name {
             /// Creates the object with every field at its declared default.
-            #[allow(clippy::new_without_default)]
+            #[allow(clippy::new_without_default, clippy::redundant_clone)]
             pub fn new() -> Self {
-                $name { $($inits)* }
+                $($inits)*
+                $($derived)*
+                $name { $($names),* }
+            }
+
+            /// Registers `observer`, called with the name and kind of the field after every
+            /// change of any field (and every fire of an event field), until the guard drops.
+            #[allow(dead_code)]
+            pub fn observe_any(
+                &self,
+                observer: impl ::core::ops::Fn(&$crate::FieldChange) + 'static,
+            ) -> $crate::ObserverGuard {
+                let any = $crate::__private::AnyObserver::new(observer);
+                $(any.watch(&self.$names, ::core::stringify!($names));)*
+                any.guard()
             }
         }
 
@@ -112,5 +175,14 @@ macro_rules! has_traits {
                 $name::new()
             }
         }
+
+        /// Identity: an object equals only itself.
+        impl ::core::cmp::PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                ::core::ptr::eq(self, other)
+            }
+        }
+
+        impl ::core::cmp::Eq for $name {}
     };
 }

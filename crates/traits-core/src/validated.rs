@@ -5,6 +5,8 @@ use std::rc::Rc;
 
 use futures_signals::signal::MutableSignalCloned;
 
+use crate::cached::ChangeCounter;
+use crate::chain::{Holder, ObservableValue};
 use crate::derived::{Dependency, DependentHandle, Derived};
 use crate::error::ValidationError;
 use crate::guard::ObserverGuard;
@@ -118,6 +120,37 @@ impl<T: Clone + PartialEq + 'static> ValidatedObservable<T> {
         self.value.observe(observer)
     }
 
+    /// Observes `field` of the object this value holds, following it from one object to the
+    /// next: see [`Observable::observe_chain`].
+    ///
+    /// ```
+    /// use std::{cell::Cell, rc::Rc};
+    /// use traits_core::{Observable, ValidatedObservable};
+    ///
+    /// let first = Rc::new(Observable::new(1));
+    /// let current = ValidatedObservable::new(first.clone(), |_| Ok(()))?;
+    /// let last = Rc::new(Cell::new(0));
+    /// let _guard = current.observe_chain(|value| &**value, {
+    ///     let last = last.clone();
+    ///     move |_, new| last.set(*new)
+    /// });
+    /// first.set(2);
+    /// assert_eq!(last.get(), 2);
+    /// current.try_set(Rc::new(Observable::new(10)))?;
+    /// assert_eq!(last.get(), 10);
+    /// # Ok::<(), traits_core::ValidationError>(())
+    /// ```
+    pub fn observe_chain<O, A, C>(&self, field: A, observer: C) -> ObserverGuard
+    where
+        T: Holder,
+        O: ObservableValue + 'static,
+        A: Fn(&T::Child) -> &O + 'static,
+        C: Fn(&T::Resolved<O::Value>, &T::Resolved<O::Value>) + 'static,
+        T::Resolved<O::Value>: Clone + PartialEq + 'static,
+    {
+        self.value.observe_chain(field, observer)
+    }
+
     /// A futures-signals signal of the value (latest-value view).
     ///
     /// ```
@@ -145,6 +178,10 @@ impl<T: Clone + PartialEq + 'static> ValidatedObservable<T> {
 impl<T: Clone + PartialEq + 'static> Dependency for ValidatedObservable<T> {
     fn add_dependent(&self, dependent: DependentHandle) -> ObserverGuard {
         self.value.add_dependent(dependent)
+    }
+
+    fn change_counter(&self) -> Option<ChangeCounter> {
+        self.value.change_counter()
     }
 }
 
