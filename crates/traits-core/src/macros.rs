@@ -63,6 +63,49 @@
 /// assert_eq!(*log.borrow(), ["Ann->Bea"]);
 /// assert_eq!(person.age.get(), 30);
 /// ```
+///
+/// Derived fields, and `observe_any`:
+///
+/// ```
+/// use std::{cell::RefCell, rc::Rc};
+/// use traits_core::{has_traits, FieldKind};
+///
+/// has_traits! {
+///     pub struct Rectangle {
+///         pub width: u32 = 2,
+///         pub height: u32 = 3,
+///         /// Cached: evaluated again only after `width` or `height` changed.
+///         pub area: u32 = derive(width, height) => width * height,
+///         /// Over another derived field.
+///         pub large: bool = derive(area) => area > 100,
+///     }
+/// }
+///
+/// let rect = Rectangle::new();
+/// let log = Rc::new(RefCell::new(Vec::new()));
+/// let _area = rect.area.observe({ let log = log.clone(); move |old, new| log.borrow_mut().push(format!("area {old} -> {new}")) });
+/// let _any = rect.observe_any({
+///     let log = log.clone();
+///     move |change| if change.kind == FieldKind::Value { log.borrow_mut().push(format!("{} changed", change.field)) }
+/// });
+/// rect.width.set(3);
+/// rect.height.set(2); // the area stays 6: not notified
+/// assert_eq!(*log.borrow(), ["width changed", "area 6 -> 9", "height changed", "area 9 -> 6"]);
+/// assert!(!rect.large.get());
+/// ```
+///
+/// A derived field is read-only: it has no setter.
+///
+/// ```compile_fail
+/// traits_core::has_traits! {
+///     pub struct Rectangle {
+///         pub width: u32 = 2,
+///         pub area: u32 = derive(width) => width * width,
+///     }
+/// }
+/// let rect = Rectangle::new();
+/// rect.area.set(5); // error: no method named `set` found for `Derived<u32>`
+/// ```
 #[macro_export]
 macro_rules! has_traits {
     (

@@ -125,19 +125,22 @@ impl<T: Clone + PartialEq + 'static> ValidatedObservable<T> {
     ///
     /// ```
     /// use std::{cell::Cell, rc::Rc};
-    /// use traits_core::{Observable, ValidatedObservable};
+    /// use traits_core::{has_traits, ValidatedObservable};
     ///
-    /// let first = Rc::new(Observable::new(1));
-    /// let current = ValidatedObservable::new(first.clone(), |_| Ok(()))?;
-    /// let last = Rc::new(Cell::new(0));
-    /// let _guard = current.observe_chain(|value| &**value, {
-    ///     let last = last.clone();
-    ///     move |_, new| last.set(*new)
+    /// has_traits! { pub struct Track { pub volume: u8 = 50 } }
+    /// let first = Rc::new(Track::new());
+    /// let playing = ValidatedObservable::new(first.clone(), |_| Ok(()))?;
+    /// let volume = Rc::new(Cell::new(0));
+    /// let _guard = playing.observe_chain(|track| &track.volume, {
+    ///     let volume = volume.clone();
+    ///     move |_, new| volume.set(*new)
     /// });
-    /// first.set(2);
-    /// assert_eq!(last.get(), 2);
-    /// current.try_set(Rc::new(Observable::new(10)))?;
-    /// assert_eq!(last.get(), 10);
+    /// first.volume.set(60);
+    /// assert_eq!(volume.get(), 60);
+    /// let second = Track::new();
+    /// second.volume.set(10);
+    /// playing.try_set(Rc::new(second))?;
+    /// assert_eq!(volume.get(), 10);
     /// # Ok::<(), traits_core::ValidationError>(())
     /// ```
     pub fn observe_chain<O, A, C>(&self, field: A, observer: C) -> ObserverGuard
