@@ -57,10 +57,9 @@ impl fmt::Debug for ChangeCounter {
 /// The sum of `counters`, or `None` if one keeps no count (or a source could not give a
 /// counter). Each count only grows, so the sum moves exactly when one of them does.
 fn total(counters: &Option<Vec<ChangeCounter>>) -> Option<u64> {
-    counters
-        .as_deref()?
-        .iter()
-        .try_fold(0u64, |sum, counter| Some(sum.wrapping_add(counter.count()?)))
+    counters.as_deref()?.iter().try_fold(0u64, |sum, counter| {
+        Some(sum.wrapping_add(counter.count()?))
+    })
 }
 
 /// The last evaluation: its result, and the sources' total count it was made at (`None`: it

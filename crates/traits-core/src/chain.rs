@@ -253,11 +253,7 @@ impl<H: Holder, O, A, C, V> Unobserve for Chain<H, O, A, C, V> {
 
 /// Observes `field` of the object `parent` holds: see
 /// [`Observable::observe_chain`](crate::Observable::observe_chain).
-pub(crate) fn observe<H, O, A, C>(
-    parent: &Rc<ValueCell<H>>,
-    field: A,
-    callback: C,
-) -> ObserverGuard
+pub(crate) fn observe<H, O, A, C>(parent: &Rc<ValueCell<H>>, field: A, callback: C) -> ObserverGuard
 where
     H: Holder + Clone + PartialEq,
     O: ObservableValue + 'static,

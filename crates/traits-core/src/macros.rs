@@ -193,7 +193,7 @@ macro_rules! has_traits {
 
         impl $name {
             /// Creates the object with every field at its declared default.
-            #[allow(clippy::new_without_default, clippy::redundant_clone)]
+            #[allow(clippy::new_without_default)]
             pub fn new() -> Self {
                 $($inits)*
                 $($derived)*

@@ -145,7 +145,11 @@ fn an_early_read_serves_the_notification_too() {
     });
     cart.price.set(7);
     assert_eq!(notified.get(), 7);
-    assert_eq!(total_runs(), 2, "one evaluation for building, one for the change");
+    assert_eq!(
+        total_runs(),
+        2,
+        "one evaluation for building, one for the change"
+    );
 }
 
 #[test]
