@@ -15,9 +15,10 @@ pub(crate) trait Counted {
     fn count(&self) -> Option<u64>;
 }
 
-/// A handle to a source's count of changes, from [`Dependency::change_counter`]
-/// (crate::Dependency::change_counter): a [cached](crate::Derived::cached) property keeps one per
-/// source and evaluates again only when their sum moved. It keeps the source alive.
+/// A handle to a source's count of changes, from
+/// [`Dependency::change_counter`](crate::Dependency::change_counter): a
+/// [cached](crate::Derived::cached) property keeps one per source and evaluates again only when
+/// their sum moved. It keeps the source alive.
 ///
 /// ```
 /// use traits_core::{Dependency, Observable};
