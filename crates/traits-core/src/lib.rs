@@ -12,6 +12,7 @@
 //! | `Event()`                | [`Event<T>`]                                |
 //! | `Property(observe=…)`    | [`Derived<T>`]                              |
 //! | `HasStrictTraits`        | [`has_traits!`]                             |
+//! | `List`, `Dict`           | [`ObservableVec<T>`], [`ObservableMap<K, V>`] |
 //!
 //! Every observable offers two views:
 //!
@@ -60,6 +61,7 @@
 
 #[allow(unsafe_code)] // The one exception: see the module's safety invariant.
 mod callback;
+mod collections;
 mod derived;
 mod error;
 mod event;
@@ -70,6 +72,9 @@ mod observer_table;
 mod observers;
 mod validated;
 
+pub use collections::map::{MapChange, MapReadGuard, ObservableMap};
+pub use collections::vec::{ObservableVec, VecReadGuard};
+pub use collections::vec_change::{IndexOutOfRange, VecChange};
 pub use derived::{Dependency, DependentHandle, Derived, Recompute};
 pub use error::ValidationError;
 pub use event::Event;
