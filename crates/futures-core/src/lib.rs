@@ -105,6 +105,7 @@ pub use error::{
 pub use executor::budget::{DispatchBudget, Dispatched};
 pub use executor::builder::ExecutorBuilder;
 pub use executor::event_loop::{Dispatcher, LoopWaker};
+pub use executor::live_futures::LiveFuture;
 pub use executor::traits_executor::TraitsExecutor;
 pub use future::property::FutureProperty;
 pub use future::spec::TaskSpec;

@@ -73,7 +73,7 @@ mod observers;
 mod validated;
 
 pub use collections::map::{MapChange, MapReadGuard, ObservableMap};
-pub use collections::vec::{ObservableVec, VecReadGuard};
+pub use collections::vec::{ObservableVec, VecReadGuard, WeakObservableVec};
 pub use collections::vec_change::{IndexOutOfRange, VecChange};
 pub use derived::{Dependency, DependentHandle, Derived, Recompute};
 pub use error::ValidationError;

@@ -89,6 +89,38 @@ impl<T> Clone for ObservableVec<T> {
     }
 }
 
+/// A handle to an [`ObservableVec`] that does not keep it alive
+/// ([`ObservableVec::downgrade`]).
+pub struct WeakObservableVec<T> {
+    inner: Weak<VecInner<T>>,
+}
+
+impl<T> WeakObservableVec<T> {
+    /// The list, if a strong handle still keeps it alive.
+    ///
+    /// ```
+    /// let list = traits_core::ObservableVec::<u8>::new();
+    /// assert!(list.downgrade().upgrade().is_some());
+    /// ```
+    pub fn upgrade(&self) -> Option<ObservableVec<T>> {
+        self.inner.upgrade().map(|inner| ObservableVec { inner })
+    }
+}
+
+impl<T> Clone for WeakObservableVec<T> {
+    fn clone(&self) -> Self {
+        WeakObservableVec {
+            inner: Weak::clone(&self.inner),
+        }
+    }
+}
+
+impl<T> fmt::Debug for WeakObservableVec<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WeakObservableVec")
+    }
+}
+
 /// A read of an [`ObservableVec`]: dereferences to the items as a slice. Do not change the list
 /// while it is held (that panics).
 ///
@@ -135,6 +167,23 @@ impl<T: Clone + 'static> ObservableVec<T> {
 
     fn owner(&self) -> Weak<dyn Unobserve> {
         Rc::downgrade(&self.inner) as Weak<dyn Unobserve>
+    }
+
+    /// A handle that does not keep the list alive (for an observer elsewhere that changes this
+    /// list, and must not hold it).
+    ///
+    /// ```
+    /// let list = traits_core::ObservableVec::from(vec![1]);
+    /// let weak = list.downgrade();
+    /// weak.upgrade().unwrap().push(2);
+    /// assert_eq!(list.to_vec(), [1, 2]);
+    /// drop(list);
+    /// assert!(weak.upgrade().is_none());
+    /// ```
+    pub fn downgrade(&self) -> WeakObservableVec<T> {
+        WeakObservableVec {
+            inner: Rc::downgrade(&self.inner),
+        }
     }
 
     /// Registers `observer`, called with every change from now on, until the guard drops.
