@@ -169,6 +169,7 @@ pub mod guide {
     }
     pub mod observable_values {
         #![doc = include_str!("../../../docs/04-observable-values.md")]
+        #![doc = include_str!("../../../docs/04-observable-values-futures.md")]
     }
     pub mod custom_task_types {
         #![doc = include_str!("../../../docs/05-custom-task-types.md")]
