@@ -33,7 +33,11 @@ fn render(tasks: &ObservableVec<LiveFuture>) -> String {
                     .progress()
                     .and_then(|fraction| fraction.get())
                     .map_or("--".to_string(), |f| format!("{:>3.0}%", f * 100.0));
-                format!("#{} {:<10} {progress}", entry.id(), entry.state().get().to_string())
+                format!(
+                    "#{} {:<10} {progress}",
+                    entry.id(),
+                    entry.state().get().to_string()
+                )
             })
             .collect()
     });
@@ -57,7 +61,11 @@ fn main() -> Result<(), Box<dyn Error>> {
             if let VecChange::Splice { removed, added, .. } = change {
                 for entry in removed {
                     row_guards.borrow_mut().remove(&entry.id());
-                    println!("  - task #{} left the list ({})", entry.id(), entry.state().get());
+                    println!(
+                        "  - task #{} left the list ({})",
+                        entry.id(),
+                        entry.state().get()
+                    );
                 }
                 for entry in added {
                     let mut guards = Vec::new();
@@ -113,7 +121,9 @@ fn main() -> Result<(), Box<dyn Error>> {
             FutureState::Completed
         };
         if future.state().get() != expected {
-            return Err(format!("task #{id} ended {}, not {expected}", future.state().get()).into());
+            return Err(
+                format!("task #{id} ended {}, not {expected}", future.state().get()).into(),
+            );
         }
     }
     println!("all tasks done: #{CANCELLED} cancelled, the others completed");

@@ -102,17 +102,22 @@ pub(crate) fn library_collections(n: usize) -> f64 {
         let (received, sum) = (received.clone(), sum.clone());
         move |change: &VecChange<u64>| {
             received.set(received.get() + 1);
-            sum.set(sum.get().wrapping_add(match change {
-                VecChange::Splice { index, added, .. } => {
-                    added.first().map_or(*index as u64, |value| value ^ *index as u64)
-                }
-                VecChange::Move { new_index, .. } => *new_index as u64,
-            }));
+            sum.set(
+                sum.get().wrapping_add(match change {
+                    VecChange::Splice { index, added, .. } => added
+                        .first()
+                        .map_or(*index as u64, |value| value ^ *index as u64),
+                    VecChange::Move { new_index, .. } => *new_index as u64,
+                }),
+            );
         }
     });
     for i in 0..n {
         let result = match op(i, list.len()) {
-            Op::Push(value) => Ok(list.push(value)),
+            Op::Push(value) => {
+                list.push(value);
+                Ok(())
+            }
             Op::Set(at, value) => list.set(at, value).map(drop),
             Op::Remove(at) => list.remove(at).map(|item| {
                 black_box(item);
