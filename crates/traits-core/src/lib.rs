@@ -73,8 +73,9 @@ mod observers;
 mod validated;
 
 pub use collections::map::{MapChange, MapReadGuard, ObservableMap};
-pub use collections::vec::{ObservableVec, VecReadGuard, WeakObservableVec};
+pub use collections::vec::ObservableVec;
 pub use collections::vec_change::{IndexOutOfRange, VecChange};
+pub use collections::vec_handles::{VecReadGuard, WeakObservableVec};
 pub use derived::{Dependency, DependentHandle, Derived, Recompute};
 pub use error::ValidationError;
 pub use event::Event;

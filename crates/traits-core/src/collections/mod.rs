@@ -8,6 +8,7 @@ use crate::callback::Callback;
 pub(crate) mod map;
 pub(crate) mod vec;
 pub(crate) mod vec_change;
+pub(crate) mod vec_handles;
 
 /// What a collection's observer list carries: the changes of one operation. An operation that
 /// makes several changes (a retain, a map's clear) delivers them as one payload, so that a

@@ -2,14 +2,12 @@
 
 use std::cell::Cell;
 use std::fmt;
-use std::ops::Deref;
 use std::rc::{Rc, Weak};
 
-use futures_signals::signal_vec::{
-    MutableSignalVec, MutableVec, MutableVecLockMut, MutableVecLockRef,
-};
+use futures_signals::signal_vec::{MutableSignalVec, MutableVec, MutableVecLockMut};
 
 use crate::collections::vec_change::{IndexOutOfRange, VecChange};
+use crate::collections::vec_handles::{VecReadGuard, WeakObservableVec};
 use crate::collections::{change_callback, Changes};
 use crate::derived::{Dependency, DependentHandle};
 use crate::guard::{ObserverGuard, ObserverKey, Unobserve};
@@ -64,14 +62,14 @@ use crate::observers::{ObserverList, Tier};
 /// # Ok::<(), traits_core::IndexOutOfRange>(())
 /// ```
 pub struct ObservableVec<T> {
-    inner: Rc<VecInner<T>>,
+    pub(super) inner: Rc<VecInner<T>>,
 }
 
-struct VecInner<T> {
+pub(super) struct VecInner<T> {
     values: MutableVec<T>,
     /// How many reads ([`VecReadGuard`]s) are alive: a change then would deadlock on the
     /// `MutableVec`'s lock, so it panics with a message instead.
-    readers: Cell<usize>,
+    pub(super) readers: Cell<usize>,
     observers: ObserverList<Changes<VecChange<T>>>,
 }
 
@@ -86,71 +84,6 @@ impl<T> Clone for ObservableVec<T> {
         ObservableVec {
             inner: Rc::clone(&self.inner),
         }
-    }
-}
-
-/// A handle to an [`ObservableVec`] that does not keep it alive
-/// ([`ObservableVec::downgrade`]).
-pub struct WeakObservableVec<T> {
-    inner: Weak<VecInner<T>>,
-}
-
-impl<T> WeakObservableVec<T> {
-    /// The list, if a strong handle still keeps it alive.
-    ///
-    /// ```
-    /// let list = traits_core::ObservableVec::<u8>::new();
-    /// assert!(list.downgrade().upgrade().is_some());
-    /// ```
-    pub fn upgrade(&self) -> Option<ObservableVec<T>> {
-        self.inner.upgrade().map(|inner| ObservableVec { inner })
-    }
-}
-
-impl<T> Clone for WeakObservableVec<T> {
-    fn clone(&self) -> Self {
-        WeakObservableVec {
-            inner: Weak::clone(&self.inner),
-        }
-    }
-}
-
-impl<T> fmt::Debug for WeakObservableVec<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("WeakObservableVec")
-    }
-}
-
-/// A read of an [`ObservableVec`]: dereferences to the items as a slice. Do not change the list
-/// while it is held (that panics).
-///
-/// ```
-/// let list = traits_core::ObservableVec::from(vec![1, 2, 3]);
-/// let items = list.lock_ref();
-/// assert_eq!(items.iter().sum::<i32>(), 6);
-/// assert_eq!(items[1], 2);
-/// ```
-pub struct VecReadGuard<'a, T> {
-    lock: MutableVecLockRef<'a, T>,
-    readers: &'a Cell<usize>,
-}
-
-impl<T> Deref for VecReadGuard<'_, T> {
-    type Target = [T];
-    fn deref(&self) -> &[T] {
-        &self.lock
-    }
-}
-
-impl<T> Drop for VecReadGuard<'_, T> {
-    fn drop(&mut self) {
-        self.readers.set(self.readers.get() - 1);
-    }
-}
-
-impl<T: fmt::Debug> fmt::Debug for VecReadGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
     }
 }
 
@@ -181,9 +114,7 @@ impl<T: Clone + 'static> ObservableVec<T> {
     /// assert!(weak.upgrade().is_none());
     /// ```
     pub fn downgrade(&self) -> WeakObservableVec<T> {
-        WeakObservableVec {
-            inner: Rc::downgrade(&self.inner),
-        }
+        WeakObservableVec::new(Rc::downgrade(&self.inner))
     }
 
     /// Registers `observer`, called with every change from now on, until the guard drops.
@@ -244,10 +175,7 @@ impl<T: Clone + 'static> ObservableVec<T> {
     pub fn lock_ref(&self) -> VecReadGuard<'_, T> {
         let inner = &*self.inner;
         inner.readers.set(inner.readers.get() + 1);
-        VecReadGuard {
-            lock: inner.values.lock_ref(),
-            readers: &inner.readers,
-        }
+        VecReadGuard::new(inner.values.lock_ref(), &inner.readers)
     }
 
     /// Calls `f` with the items, without cloning them; changing the list inside `f` panics.
