@@ -146,6 +146,7 @@ pub use error::{
 pub use executor::budget::{DispatchBudget, Dispatched};
 pub use executor::builder::ExecutorBuilder;
 pub use executor::event_loop::{Dispatcher, LoopWaker};
+pub use executor::live_futures::LiveFuture;
 pub use executor::traits_executor::TraitsExecutor;
 pub use future::property::FutureProperty;
 pub use future::spec::TaskSpec;
@@ -214,6 +215,7 @@ pub mod guide {
     }
     pub mod observable_values {
         #![doc = include_str!("../../../docs/04-observable-values.md")]
+        #![doc = include_str!("../../../docs/04-observable-values-futures.md")]
     }
     pub mod custom_task_types {
         #![doc = include_str!("../../../docs/05-custom-task-types.md")]

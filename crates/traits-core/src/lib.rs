@@ -15,6 +15,7 @@
 //! | `observe("child.value")` | [`Observable::observe_chain`]               |
 //! | `observe("*")`           | `observe_any` of a [`has_traits!`] struct   |
 //! | `HasStrictTraits`        | [`has_traits!`]                             |
+//! | `List`, `Dict`           | [`ObservableVec<T>`], [`ObservableMap<K, V>`] |
 //!
 //! Every observable offers two views:
 //!
@@ -65,6 +66,7 @@ mod cached;
 #[allow(unsafe_code)] // The one exception: see the module's safety invariant.
 mod callback;
 mod chain;
+mod collections;
 mod derived;
 mod error;
 mod event;
@@ -78,6 +80,10 @@ mod validated;
 
 pub use cached::ChangeCounter;
 pub use chain::{Holder, ObservableValue};
+pub use collections::map::{MapChange, MapReadGuard, ObservableMap};
+pub use collections::vec::ObservableVec;
+pub use collections::vec_change::{IndexOutOfRange, VecChange};
+pub use collections::vec_handles::{VecReadGuard, WeakObservableVec};
 pub use derived::{Dependency, DependentHandle, Derived, Recompute};
 pub use error::ValidationError;
 pub use event::Event;
