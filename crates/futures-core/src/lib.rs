@@ -56,6 +56,9 @@
 //! * Worker pools: the built-in [`ThreadPool`], or any [`WorkerPool`]; with the features
 //!   `rayon` and `tokio`, `RayonPool` (a rayon thread pool) and `TokioBlockingPool` (a tokio
 //!   runtime's blocking threads).
+//! * Toolkit bindings, each behind its feature: `egui` (repaint on a worker's wake, dispatch
+//!   within a frame budget, a progress widget with a Cancel button) and `indicatif` (a terminal
+//!   progress bar bound to a progress future); both show a [`ProgressValue`].
 //! * [`testing`]: helpers for tests.
 //!
 //! # Threads
@@ -73,6 +76,7 @@
 
 // The layers, top to bottom; a module imports only from its own layer and those below it
 // (ARCHITECTURE.md, "Layers"; `tests/layers.rs` checks it).
+mod bindings;
 mod compose;
 mod executor;
 mod future;
@@ -91,6 +95,13 @@ pub mod testing;
 #[doc(hidden)]
 pub mod loom_api;
 
+pub use bindings::progress_value::ProgressValue;
+#[cfg(feature = "egui")]
+#[cfg_attr(docsrs, doc(cfg(feature = "egui")))]
+pub use bindings::egui;
+#[cfg(feature = "indicatif")]
+#[cfg_attr(docsrs, doc(cfg(feature = "indicatif")))]
+pub use bindings::terminal;
 pub use compose::chain::{ChainError, ChainFuture, ChainHandler};
 pub use compose::group::{when_all, when_any, GroupFuture, GroupHandler, Losers, Member};
 pub use compose::outcome::{Outcome, OutcomeFuture};
