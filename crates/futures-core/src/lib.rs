@@ -95,10 +95,10 @@ pub mod testing;
 #[doc(hidden)]
 pub mod loom_api;
 
-pub use bindings::progress_value::ProgressValue;
 #[cfg(feature = "egui")]
 #[cfg_attr(docsrs, doc(cfg(feature = "egui")))]
 pub use bindings::egui;
+pub use bindings::progress_value::ProgressValue;
 #[cfg(feature = "indicatif")]
 #[cfg_attr(docsrs, doc(cfg(feature = "indicatif")))]
 pub use bindings::terminal;

@@ -44,7 +44,8 @@ fn a_bar_bound_late_starts_from_the_report_already_delivered() {
 
 #[test]
 fn a_count_report_moves_the_bar_and_keeps_its_length() {
-    let future: ProgressFuture<u32, ()> = ProgressFuture::detached(ProgressHandler::default(), || {});
+    let future: ProgressFuture<u32, ()> =
+        ProgressFuture::detached(ProgressHandler::default(), || {});
     let bar = hidden_bar(50);
     bind_progress_bar(&future, &bar);
     future.receive(TaskMessage::Started).unwrap();

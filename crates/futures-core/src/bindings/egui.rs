@@ -19,10 +19,10 @@
 //! })?;
 //! while !job.done().get() {
 //!     // eframe runs the frames: this loop stands for it.
-//!     let _ = ctx.run_ui(egui::RawInput::default(), |ui| {
+//!     ctx.run_ui(egui::RawInput::default(), |ui| {
 //!         dispatch_frame(&executor); // each frame, first (with eframe: in `App::logic`)
 //!         ui.add(FutureProgress::new(&job));
-//!     });
+//!     }).drop_without_applying_deltas();
 //! }
 //! # executor.shutdown(None)?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -58,9 +58,9 @@ use crate::tasks::progress::ProgressFuture;
 /// // The worker's message asks for a frame; the frame dispatches it.
 /// while !answer.done().get() {
 ///     if ctx.has_requested_repaint() {
-///         let _ = ctx.run_ui(egui::RawInput::default(), |_ui| {
+///         ctx.run_ui(egui::RawInput::default(), |_ui| {
 ///             traits_futures::egui::dispatch_frame(&executor);
-///         });
+///         }).drop_without_applying_deltas();
 ///     }
 ///     std::thread::yield_now();
 /// }
@@ -132,9 +132,9 @@ pub fn dispatch_frame(executor: &TraitsExecutor) -> Dispatched {
 ///
 /// let ctx = egui::Context::default();
 /// let mut shown = None;
-/// let _ = ctx.run_ui(egui::RawInput::default(), |ui| {
+/// ctx.run_ui(egui::RawInput::default(), |ui| {
 ///     shown = Some(FutureProgress::new(&future).show(ui));
-/// });
+/// }).drop_without_applying_deltas();
 /// let shown = shown.unwrap();
 /// assert_eq!((shown.fraction, shown.state_text.as_str()), (0.25, "Executing"));
 /// assert!(shown.cancel_enabled);
@@ -161,7 +161,7 @@ where
 /// let future: ProgressFuture<u64, ()> = ProgressFuture::detached(ProgressHandler::default(), || {});
 /// let ctx = egui::Context::default();
 /// let mut shown = None;
-/// let _ = ctx.run_ui(egui::RawInput::default(), |ui| shown = Some(FutureProgress::new(&future).show(ui)));
+/// ctx.run_ui(egui::RawInput::default(), |ui| shown = Some(FutureProgress::new(&future).show(ui))).drop_without_applying_deltas();
 /// let shown = shown.unwrap();
 /// assert_eq!((shown.fraction, shown.state_text.as_str()), (0.0, "Waiting"));
 /// assert!(!shown.cancelled);
@@ -194,9 +194,9 @@ where
     /// ```
     /// use traits_futures::{egui::FutureProgress, ProgressFuture, ProgressHandler};
     /// let future: ProgressFuture<f32, ()> = ProgressFuture::detached(ProgressHandler::default(), || {});
-    /// let _ = egui::Context::default().run_ui(Default::default(), |ui| {
+    /// egui::Context::default().run_ui(Default::default(), |ui| {
     ///     ui.add(FutureProgress::new(&future));
-    /// });
+    /// }).drop_without_applying_deltas();
     /// ```
     pub fn new(future: &'a ProgressFuture<P, T, E>) -> Self {
         FutureProgress {
@@ -211,10 +211,10 @@ where
     /// ```
     /// use traits_futures::{egui::FutureProgress, ProgressFuture, ProgressHandler};
     /// let future: ProgressFuture<f32, ()> = ProgressFuture::detached(ProgressHandler::default(), || {});
-    /// let _ = egui::Context::default().run_ui(Default::default(), |ui| {
+    /// egui::Context::default().run_ui(Default::default(), |ui| {
     ///     let shown = FutureProgress::new(&future).cancel_button(false).show(ui);
     ///     assert!(shown.cancel.is_none());
-    /// });
+    /// }).drop_without_applying_deltas();
     /// ```
     pub fn cancel_button(mut self, show: bool) -> Self {
         self.cancel_button = show;
@@ -226,9 +226,9 @@ where
     /// ```
     /// use traits_futures::{egui::FutureProgress, ProgressFuture, ProgressHandler};
     /// let future: ProgressFuture<f32, ()> = ProgressFuture::detached(ProgressHandler::default(), || {});
-    /// let _ = egui::Context::default().run_ui(Default::default(), |ui| {
+    /// egui::Context::default().run_ui(Default::default(), |ui| {
     ///     ui.add(FutureProgress::new(&future).state_label(false));
-    /// });
+    /// }).drop_without_applying_deltas();
     /// ```
     pub fn state_label(mut self, show: bool) -> Self {
         self.state_label = show;
@@ -243,11 +243,11 @@ where
     /// let future: ProgressFuture<u8, (), String> = ProgressFuture::detached(ProgressHandler::default(), || {});
     /// future.receive(TaskMessage::Started)?;
     /// future.receive(TaskMessage::Failed(traits_futures::TaskError::Error("disk full".into())))?;
-    /// let _ = egui::Context::default().run_ui(Default::default(), |ui| {
+    /// egui::Context::default().run_ui(Default::default(), |ui| {
     ///     let shown = FutureProgress::new(&future).show(ui);
     ///     assert_eq!(shown.state_text, "Failed: the task returned an error: disk full");
     ///     assert!(!shown.cancel_enabled);
-    /// });
+    /// }).drop_without_applying_deltas();
     /// # Ok::<(), traits_futures::ProtocolViolation>(())
     /// ```
     pub fn show(self, ui: &mut Ui) -> FutureProgressResponse {
@@ -322,9 +322,9 @@ where
 /// ```
 /// use traits_futures::{ProgressFuture, ProgressHandler};
 /// let future: ProgressFuture<(u64, u64), ()> = ProgressFuture::detached(ProgressHandler::default(), || {});
-/// let _ = egui::Context::default().run_ui(Default::default(), |ui| {
+/// egui::Context::default().run_ui(Default::default(), |ui| {
 ///     traits_futures::egui::progress_with_cancel(ui, &future);
-/// });
+/// }).drop_without_applying_deltas();
 /// ```
 pub fn progress_with_cancel<P, T, E>(ui: &mut Ui, future: &ProgressFuture<P, T, E>) -> Response
 where

@@ -5,8 +5,9 @@
 ///
 /// The bindings ([`egui`](crate::bindings::egui), [`terminal`](crate::bindings::terminal))
 /// show a [`ProgressFuture`](crate::ProgressFuture) whose report type implements it. It is
-/// implemented for `(done, total)` pairs of unsigned integers, for a bare count (`u64`, `u32`,
-/// `usize`: the total is unknown, or the bar's own), and for a fraction (`f32`, `f64`, from 0
+/// implemented for `(done, total)` pairs of integers (`u64`, `u32`, `usize`, `i64`, `i32`,
+/// `isize`; a negative count is 0), for a bare count of those (the total is unknown, or the
+/// bar's own), and for a fraction (`f32`, `f64`, from 0
 /// to 1, shown as thousandths). Implement it for a report type of your own:
 ///
 /// ```
@@ -24,6 +25,8 @@
 /// assert_eq!(report.fraction(), Some(0.75));
 /// assert_eq!((2u64, 8u64).fraction(), Some(0.25));
 /// assert_eq!(7u64.fraction(), None);
+/// assert_eq!((1, 4).fraction(), Some(0.25)); // `i32`s
+/// assert_eq!((-1, 4).position(), 0);
 /// assert_eq!((0.5f64.position(), 0.5f64.length()), (500, Some(1000)));
 /// ```
 pub trait ProgressValue {
@@ -56,22 +59,23 @@ macro_rules! counts {
     ($($t:ty),*) => {$(
         impl ProgressValue for ($t, $t) {
             fn position(&self) -> u64 {
-                self.0 as u64
+                u64::try_from(self.0).unwrap_or(0)
             }
             fn length(&self) -> Option<u64> {
-                Some(self.1 as u64)
+                Some(u64::try_from(self.1).unwrap_or(0))
             }
         }
 
         impl ProgressValue for $t {
             fn position(&self) -> u64 {
-                *self as u64
+                u64::try_from(*self).unwrap_or(0)
             }
         }
     )*};
 }
 
-counts!(u64, u32, usize);
+// Signed too: an unsuffixed literal such as `(step, 10)` is an `i32`. A negative count is 0.
+counts!(u64, u32, usize, i64, i32, isize);
 
 /// A fraction's position and length: thousandths.
 const FRACTION_UNITS: u64 = 1000;

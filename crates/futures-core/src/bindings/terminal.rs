@@ -121,7 +121,8 @@ where
     E: Display + Send + 'static,
 {
     // The template is a constant that parses; the fallback is indicatif's default style.
-    let style = ProgressStyle::with_template(STYLE).unwrap_or_else(|_| ProgressStyle::default_bar());
+    let style =
+        ProgressStyle::with_template(STYLE).unwrap_or_else(|_| ProgressStyle::default_bar());
     let bar = ProgressBar::no_length().with_style(style);
     bind_progress_bar(future, &bar);
     bar
