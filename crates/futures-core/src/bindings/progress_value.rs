@@ -3,12 +3,12 @@
 /// A progress report that a bar can show: how many units are done and, if known, how many
 /// there are in all.
 ///
-/// The bindings ([`egui`](crate::bindings::egui), [`terminal`](crate::bindings::terminal))
-/// show a [`ProgressFuture`](crate::ProgressFuture) whose report type implements it. It is
-/// implemented for `(done, total)` pairs of integers (`u64`, `u32`, `usize`, `i64`, `i32`,
-/// `isize`; a negative count is 0), for a bare count of those (the total is unknown, or the
-/// bar's own), and for a fraction (`f32`, `f64`, from 0
-/// to 1, shown as thousandths). Implement it for a report type of your own:
+/// The bindings (`traits_futures::egui` and `traits_futures::terminal`, features `egui` and
+/// `indicatif`) show a [`ProgressFuture`](crate::ProgressFuture) whose report type implements
+/// it. It is implemented for `(done, total)` pairs of integers (of any primitive integer type
+/// up to 64 bits; a negative count is 0), for a bare count (the total is unknown, or the bar's
+/// own), and for a fraction (`f32`, `f64`, from 0 to 1, shown as thousandths). Implement it for
+/// a report type of your own:
 ///
 /// ```
 /// use traits_futures::ProgressValue;
@@ -75,7 +75,7 @@ macro_rules! counts {
 }
 
 // Signed too: an unsuffixed literal such as `(step, 10)` is an `i32`. A negative count is 0.
-counts!(u64, u32, usize, i64, i32, isize);
+counts!(u64, u32, u16, u8, usize, i64, i32, i16, i8, isize);
 
 /// A fraction's position and length: thousandths.
 const FRACTION_UNITS: u64 = 1000;
