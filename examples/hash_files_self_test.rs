@@ -66,7 +66,7 @@ pub fn run(
     hash_all: HashAll,
 ) -> Result<ExitCode, BoxError> {
     let dir = std::env::temp_dir().join(format!("hash_files-self-test-{}", std::process::id()));
-    let outcome = check(executor, interrupted, hash_all, &dir);
+    let outcome = check(executor, interrupted, hash_all, std::slice::from_ref(&dir));
     let _ = fs::remove_dir_all(&dir);
     executor.shutdown(Some(Duration::from_secs(30)))?;
     outcome?;
@@ -78,8 +78,9 @@ fn check(
     executor: &TraitsExecutor,
     interrupted: &AtomicBool,
     hash_all: HashAll,
-    dir: &PathBuf,
+    dirs: &[PathBuf],
 ) -> Result<(), BoxError> {
+    let dir = &dirs[0];
     // 40 files of 0 to 390 KiB in a directory and a subdirectory; two have the same bytes.
     fs::create_dir_all(dir.join("sub"))?;
     let mut expected = Vec::new();
@@ -96,7 +97,7 @@ fn check(
     }
     expected.sort();
 
-    let job = hash_all(executor, &[dir.clone()], interrupted)?;
+    let job = hash_all(executor, dirs, interrupted)?;
     if job.state().get() != FutureState::Completed {
         return Err(format!("self-test: the first run ended {}", job.state().get()).into());
     }
@@ -122,7 +123,7 @@ fn check(
     println!("self-test: {} files hashed", hashes.len());
 
     INTERRUPTING.store(true, Ordering::SeqCst);
-    let job = hash_all(executor, &[dir.clone()], interrupted)?;
+    let job = hash_all(executor, dirs, interrupted)?;
     if !RAISED.load(Ordering::SeqCst) || job.state().get() != FutureState::Cancelled {
         return Err(format!("self-test: the interrupted run ended {}", job.state().get()).into());
     }
