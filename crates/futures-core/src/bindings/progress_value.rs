@@ -31,9 +31,21 @@
 /// ```
 pub trait ProgressValue {
     /// The units done.
+    ///
+    /// ```
+    /// use traits_futures::ProgressValue;
+    /// assert_eq!((3u64, 10u64).position(), 3);
+    /// assert_eq!(0.25f32.position(), 250);
+    /// ```
     fn position(&self) -> u64;
 
-    /// The units in all, if the report says.
+    /// The units in all, if the report says (by default, it does not).
+    ///
+    /// ```
+    /// use traits_futures::ProgressValue;
+    /// assert_eq!((3u64, 10u64).length(), Some(10));
+    /// assert_eq!(3u64.length(), None);
+    /// ```
     fn length(&self) -> Option<u64> {
         None
     }
