@@ -30,7 +30,7 @@ use traits_futures::prelude::*;
 use traits_futures::ProgressHandler;
 
 mod primes_task;
-use primes_task::{count_primes, result_text};
+use primes_task::{count_primes, CountFuture};
 
 struct PrimesApp {
     executor: TraitsExecutor,
@@ -122,6 +122,19 @@ impl PrimesApp {
             Err(error) => app.result.set_text(&error.to_string()),
         }
         app
+    }
+}
+
+/// What the result label shows for `future` once it is in `state`.
+pub fn result_text(future: &CountFuture, state: FutureState) -> String {
+    match state {
+        FutureState::Completed => format!("{} primes found", future.result().copied().unwrap_or(0)),
+        FutureState::Failed => match future.error() {
+            Ok(error) => format!("Failed: {error}"),
+            Err(_) => "Failed".to_string(),
+        },
+        FutureState::Cancelled => "Cancelled: no result".to_string(),
+        _ => String::new(),
     }
 }
 

@@ -9,8 +9,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok("done")
     })?;
     // Observers run on this thread, as the event loop dispatches the worker's messages.
-    let _bar = future.progress().observe(|_, now| println!("progress: {now:?}"));
-    let _label = future.state().observe(|old, new| println!("{old} -> {new}"));
+    let _bar = future
+        .progress()
+        .observe(|_, now| println!("progress: {now:?}"));
+    let _label = future
+        .state()
+        .observe(|old, new| println!("{old} -> {new}"));
 
     executor.run_until(|| future.done().get(), None)?; // a GUI dispatches from its own loop
     println!("result: {:?}", future.result());

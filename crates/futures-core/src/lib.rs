@@ -94,6 +94,9 @@
 //! * Worker pools: the built-in [`ThreadPool`], or any [`WorkerPool`]; with the features
 //!   `rayon` and `tokio`, `RayonPool` (a rayon thread pool) and `TokioBlockingPool` (a tokio
 //!   runtime's blocking threads).
+//! * Toolkit bindings, each behind its feature: `egui` (repaint on a worker's wake, dispatch
+//!   within a frame budget, a progress widget with a Cancel button) and `indicatif` (a terminal
+//!   progress bar bound to a progress future); both show a [`ProgressValue`].
 //! * [`testing`]: helpers for tests.
 //!
 //! # Threads
@@ -131,13 +134,20 @@ pub mod testing;
 #[doc(hidden)]
 pub mod loom_api;
 
+#[cfg(feature = "egui")]
+#[cfg_attr(docsrs, doc(cfg(feature = "egui")))]
+pub use bindings::egui;
+pub use bindings::progress_value::ProgressValue;
+#[cfg(feature = "indicatif")]
+#[cfg_attr(docsrs, doc(cfg(feature = "indicatif")))]
+pub use bindings::terminal;
+pub use bindings::watch::{HasFraction, LocalSignal, Watch};
 pub use compose::chain::{ChainError, ChainFuture, ChainHandler};
 pub use compose::group::{when_all, when_any, GroupFuture, GroupHandler, Losers, Member};
 pub use compose::outcome::{Outcome, OutcomeFuture};
 pub use compose::owned::OwnedFuture;
 pub use compose::slot::{SlotCurrent, TaskSlot};
 pub use compose::submitter::Submitter;
-pub use compose::watch::{Fraction, HasFraction, LocalSignal, Watch};
 pub use error::RemoteSubmitError;
 pub use error::{
     BuildError, GroupError, InputClosed, NotAvailable, ProtocolViolation, RunTimeout,

@@ -34,8 +34,8 @@ pub use crate::{
     submit_steps, submit_try_call, submit_try_generator, submit_try_progress,
     submit_try_progress_with, submit_try_steps, CallFuture, CancelReason, DispatchBudget,
     ExecutorState, FutureState, IterationFuture, Outcome, OwnedFuture, ProgressDelivery,
-    ProgressFuture, ProgressReporter, Steps, StepsFuture, StepsReporter, SubmitError,
-    TaskCancelled, TaskError, TaskFuture, TaskSlot, TraitsExecutor, Watch,
+    ProgressFuture, ProgressReporter, ProgressValue, Steps, StepsFuture, StepsReporter,
+    SubmitError, TaskCancelled, TaskError, TaskFuture, TaskSlot, TraitsExecutor, Watch,
 };
 pub use futures_signals::map_ref;
 pub use futures_signals::signal::{Mutable, Signal, SignalExt};

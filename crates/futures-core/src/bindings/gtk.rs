@@ -42,9 +42,9 @@ use futures_signals::signal::{Signal, SignalExt};
 use gtk4::glib;
 use gtk4::prelude::*;
 
+use crate::bindings::watch::{HasFraction, Watch};
 use crate::compose::owned::OwnedFuture;
 use crate::compose::slot::TaskSlot;
-use crate::compose::watch::{HasFraction, Watch};
 use crate::executor::budget::DispatchBudget;
 use crate::executor::traits_executor::TraitsExecutor;
 use crate::future::task_future::{FutureHandler, TaskFuture};
@@ -144,7 +144,8 @@ where
 
 /// Binds a progress bar's fraction to the followed future's latest progress (`0.0` before the
 /// first report, and while a slot is empty). Works for progress tasks whose report is a
-/// [`Fraction`](crate::Fraction) (such as `(done, total)`) and for steps tasks.
+/// [`ProgressValue`](crate::ProgressValue) with a length (such as `(done, total)`) and for
+/// steps tasks.
 ///
 /// ```no_run
 /// use gtk4 as gtk;

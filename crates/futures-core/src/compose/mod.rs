@@ -12,4 +12,3 @@ pub(crate) mod outcome;
 pub(crate) mod owned;
 pub(crate) mod slot;
 pub(crate) mod submitter;
-pub(crate) mod watch;

@@ -1,15 +1,16 @@
-//! [`Watch`]: what a widget follows (a future, an owned future, or a latest-wins slot), and
-//! [`Fraction`]: a progress report read as a fraction done. Toolkit bindings are written once
-//! against these, so each binding takes any of the three.
+//! [`Watch`]: what a widget follows (a future, an owned future, or a latest-wins slot), as
+//! signals, and [`HasFraction`]: task types whose progress reads as a fraction done. Toolkit
+//! bindings are written once against these, so each binding takes any of the three.
 
 use futures_signals::signal::{always, Signal, SignalExt};
 
+use crate::bindings::progress_value::ProgressValue;
 use crate::compose::owned::OwnedFuture;
 use crate::compose::slot::{SlotCurrent, TaskSlot};
 use crate::future::task_future::{FutureHandler, TaskFuture};
 use crate::state::FutureState;
 use crate::tasks::progress::ProgressHandler;
-use crate::tasks::steps::{Steps, StepsHandler};
+use crate::tasks::steps::StepsHandler;
 
 /// A boxed, main-thread signal, as the [`Watch`] methods return.
 pub type LocalSignal<T> = std::pin::Pin<Box<dyn Signal<Item = T>>>;
@@ -162,55 +163,8 @@ impl<W: Watch + ?Sized> Watch for std::rc::Rc<W> {
     }
 }
 
-/// A progress report that can be read as a fraction done, for progress bars.
-///
-/// `(done, total)` pairs of integers read as `done / total` (`0.0` when `total` is 0); a float
-/// is taken as the fraction itself; [`Steps`] as its [`fraction`](Steps::fraction). Bindings
-/// clamp the result to `0.0..=1.0`.
-///
-/// ```
-/// use traits_futures::Fraction;
-/// assert_eq!((1u64, 4u64).fraction(), Some(0.25));
-/// assert_eq!((3usize, 0usize).fraction(), Some(0.0));
-/// assert_eq!(0.5f32.fraction(), Some(0.5));
-/// ```
-pub trait Fraction {
-    /// The fraction done; `None` when it is not known.
-    fn fraction(&self) -> Option<f64>;
-}
-
-macro_rules! pair_fraction {
-    ($($t:ty),*) => {$(
-        impl Fraction for ($t, $t) {
-            fn fraction(&self) -> Option<f64> {
-                let (done, total) = *self;
-                Some(if total == 0 as $t { 0.0 } else { done as f64 / total as f64 })
-            }
-        }
-    )*};
-}
-pair_fraction!(u8, u16, u32, u64, usize, i32, i64);
-
-impl Fraction for f64 {
-    fn fraction(&self) -> Option<f64> {
-        Some(*self)
-    }
-}
-
-impl Fraction for f32 {
-    fn fraction(&self) -> Option<f64> {
-        Some(f64::from(*self))
-    }
-}
-
-impl Fraction for Steps {
-    fn fraction(&self) -> Option<f64> {
-        Steps::fraction(self)
-    }
-}
-
-/// A task type whose future has a progress that reads as a [`Fraction`]: progress tasks whose
-/// report type is a `Fraction`, and steps tasks.
+/// A task type whose future has a progress that reads as a fraction: progress tasks whose
+/// report type is a [`ProgressValue`] with a length, and steps tasks.
 ///
 /// ```
 /// use futures::{executor::block_on, StreamExt};
@@ -227,7 +181,7 @@ pub trait HasFraction: FutureHandler + Sized {
 
 impl<P, T, E> HasFraction for ProgressHandler<P, T, E>
 where
-    P: Fraction + Clone + PartialEq + Send + 'static,
+    P: ProgressValue + Clone + PartialEq + Send + 'static,
     T: Send + 'static,
     E: Send + 'static,
 {
@@ -236,7 +190,7 @@ where
             future
                 .progress()
                 .signal()
-                .map(|progress| progress.and_then(|p| p.fraction())),
+                .map(|progress| progress.and_then(|p| p.fraction()).map(f64::from)),
         )
     }
 }
