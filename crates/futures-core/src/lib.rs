@@ -77,6 +77,9 @@ mod compose;
 mod executor;
 mod future;
 mod pool;
+#[cfg(feature = "process")]
+#[cfg_attr(docsrs, doc(cfg(feature = "process")))]
+pub mod process;
 mod routing;
 mod tasks;
 // The base: the vocabulary every layer shares.

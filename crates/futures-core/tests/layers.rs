@@ -4,7 +4,7 @@
 //! | rank | layer | where |
 //! |------|-------|-------|
 //! | 7 | the crate's face | `lib.rs`, `testing.rs`, `loom_api.rs` |
-//! | 6 | composing futures on the main thread | `compose/` |
+//! | 6 | composing futures on the main thread; the process context | `compose/`, `process/` |
 //! | 5 | task types | `tasks/` |
 //! | 4 | executor and event loops | `executor/` |
 //! | 3 | the future | `future/` |
@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 fn rank_of_module(name: &str) -> Option<u8> {
     Some(match name {
         "lib" | "testing" | "loom_api" => 7,
-        "compose" => 6,
+        "compose" | "process" => 6,
         "tasks" => 5,
         "executor" => 4,
         "future" => 3,
