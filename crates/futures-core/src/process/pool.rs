@@ -7,8 +7,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, Thread};
 use std::time::Duration;
 
+use crate::pool::queued_task::QueuedTask;
+use crate::pool::thread_pool::ThreadPool;
+use crate::pool::worker_pool::PoolClosed;
 use crate::process::error::ProcessError;
-use crate::process::worker::{Launch, Worker};
+use crate::process::worker::{Killer, Launch, Worker};
 use crate::routing::background_task::TaskContext;
 
 /// A pool of child processes that run registered tasks: the process context. Children start
@@ -18,10 +21,15 @@ use crate::routing::background_task::TaskContext;
 /// Submit tasks to it with [`submit_process_call`](crate::process::submit_process_call),
 /// [`submit_process_iteration`](crate::process::submit_process_iteration) and
 /// [`submit_process_progress`](crate::process::submit_process_progress): their futures are the
-/// same as a thread's, driven by the same executor. Clones share the pool; any number of
-/// executors may use it. When the last clone is dropped (or [`shutdown`](Self::shutdown) is
-/// called), idle children are ended at once and busy ones as their task ends; a child whose
-/// parent dies ends by itself (its pipe closes).
+/// same as a thread's, driven by the same executor. Each running task has a relay thread of
+/// the pool's that talks to its child; a task waits `Waiting` in the pool's queue until a
+/// child is free for it, as a thread task waits for a thread. Clones share the pool; any
+/// number of executors may use it.
+///
+/// When the last clone is dropped, or [`shutdown`](Self::shutdown) is called, every child is
+/// ended at once (a running task's future fails with [`ProcessError::PoolClosed`], unless it
+/// was cancelled). A child whose parent dies, even by `SIGKILL`, ends by itself: its input
+/// pipe closes.
 ///
 /// ```
 /// use std::time::Duration;
@@ -44,7 +52,7 @@ struct Owner {
 
 impl Drop for Owner {
     fn drop(&mut self) {
-        self.shared.shutdown();
+        self.shared.close();
     }
 }
 
@@ -54,6 +62,10 @@ pub(crate) struct PoolShared {
     max_workers: usize,
     grace: Duration,
     state: Mutex<PoolState>,
+    /// The threads that relay tasks to children, one per child at most: a task waits in their
+    /// queue (its future `Waiting`) until a child can take it, as a thread task waits for a
+    /// thread.
+    relays: ThreadPool,
 }
 
 #[derive(Default)]
@@ -61,6 +73,8 @@ struct PoolState {
     idle: Vec<Worker>,
     /// Children leased to tasks, and leases that are starting one.
     leased: usize,
+    /// The leased children, by process id, to kill at shutdown.
+    busy: Vec<(u32, Killer)>,
     closed: bool,
     /// Relays waiting for a child.
     waiters: Vec<Thread>,
@@ -102,9 +116,13 @@ impl ProcessPool {
         }
     }
 
-    /// Ends the idle children now and refuses new tasks (their futures fail with
-    /// [`ProcessError::PoolClosed`]); a busy child is ended when its task ends. Dropping the
-    /// last clone does the same.
+    /// Ends every child now, refuses new tasks (submitting returns
+    /// [`SubmitError::PoolClosed`](crate::SubmitError::PoolClosed)), and waits for the relay
+    /// threads: a running task's future fails with [`ProcessError::PoolClosed`], a queued
+    /// task's relay ends the same way without starting a child. Dropping the last clone does
+    /// the same without waiting for the relay threads, which end by themselves.
+    ///
+    /// Do not call it while a future of the pool is suspended: its relay waits for the resume.
     ///
     /// ```
     /// let pool = traits_futures::process::ProcessPool::builder().build()?;
@@ -143,14 +161,16 @@ impl std::fmt::Debug for ProcessPool {
 }
 
 impl ProcessPoolBuilder {
-    /// At most this many child processes at once (at least 1).
+    /// At most this many child processes at once (at least 1, at most
+    /// [`ThreadPool::MAX_SIZE`](crate::ThreadPool::MAX_SIZE), 512: each running task has a
+    /// relay thread).
     ///
     /// ```
     /// let pool = traits_futures::process::ProcessPool::builder().max_workers(4).build()?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn max_workers(mut self, workers: usize) -> Self {
-        self.max_workers = workers.max(1);
+        self.max_workers = workers.clamp(1, ThreadPool::MAX_SIZE);
         self
     }
 
@@ -213,6 +233,7 @@ impl ProcessPoolBuilder {
                     max_workers: self.max_workers,
                     grace: self.grace,
                     state: Mutex::default(),
+                    relays: ThreadPool::new(self.max_workers),
                 }),
             }),
         })
@@ -266,10 +287,41 @@ impl PoolShared {
                 }
             },
         };
+        let pid = worker.id();
+        {
+            let mut state = self.lock();
+            if state.closed {
+                drop(state);
+                worker.kill();
+                self.give_back(None);
+                return Err(ProcessError::PoolClosed);
+            }
+            state.busy.push((pid, worker.killer()));
+        }
         Ok(Lease {
             pool: Arc::clone(self),
+            pid,
             worker: Some(worker),
         })
+    }
+
+    /// Queues a task's relay on the pool's relay threads.
+    pub(crate) fn execute(&self, task: QueuedTask) -> Result<(), PoolClosed> {
+        if self.is_closed() {
+            return Err(PoolClosed);
+        }
+        self.relays.execute_task(task)
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
+    /// Takes back the child of the lease of `pid` (`None`: it ended), and wakes the relays
+    /// that wait for one.
+    fn give_back_leased(&self, pid: u32, worker: Option<Worker>) {
+        self.lock().busy.retain(|(busy, _)| *busy != pid);
+        self.give_back(worker);
     }
 
     /// Takes back a leased child (`None`: it ended), and wakes the relays that wait for one.
@@ -294,18 +346,34 @@ impl PoolShared {
         }
     }
 
-    pub(crate) fn shutdown(&self) {
-        let (idle, waiters) = {
+    /// Closes the pool and kills every child: idle ones are reaped here, busy ones by their
+    /// relays, whose futures fail with `PoolClosed`. The relay threads end after their current
+    /// task; [`shutdown`](Self::shutdown) also waits for them.
+    fn close(&self) {
+        let (idle, busy, waiters) = {
             let mut state = self.lock();
             state.closed = true;
-            (std::mem::take(&mut state.idle), std::mem::take(&mut state.waiters))
+            (
+                std::mem::take(&mut state.idle),
+                state.busy.clone(),
+                std::mem::take(&mut state.waiters),
+            )
         };
         for waiter in waiters {
             waiter.unpark();
         }
+        for (_, killer) in busy {
+            killer.kill();
+        }
         for worker in idle {
             worker.kill();
         }
+    }
+
+    /// [`close`](Self::close), then joins the relay threads.
+    pub(crate) fn shutdown(&self) {
+        self.close();
+        self.relays.shutdown();
     }
 }
 
@@ -313,6 +381,7 @@ impl PoolShared {
 /// next task; dropped otherwise, it is ended.
 pub(crate) struct Lease {
     pool: Arc<PoolShared>,
+    pid: u32,
     worker: Option<Worker>,
 }
 
@@ -324,13 +393,13 @@ impl Lease {
     /// Gives the child back for the next task.
     pub(crate) fn release(mut self) {
         let worker = self.worker.take();
-        self.pool.give_back(worker);
+        self.pool.give_back_leased(self.pid, worker);
     }
 
     /// Takes the child out of the pool for good (it ended, or is to be ended by the caller).
     pub(crate) fn take(mut self) -> Worker {
         let worker = self.worker.take().expect("a lease holds its child until it ends");
-        self.pool.give_back(None);
+        self.pool.give_back_leased(self.pid, None);
         worker
     }
 }
@@ -339,7 +408,7 @@ impl Drop for Lease {
     fn drop(&mut self) {
         if let Some(worker) = self.worker.take() {
             worker.kill();
-            self.pool.give_back(None);
+            self.pool.give_back_leased(self.pid, None);
         }
     }
 }

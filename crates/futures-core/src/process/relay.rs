@@ -106,7 +106,11 @@ where
             Event::Frame(tag, _) => {
                 return Err(ProcessError::Protocol(format!("an unexpected frame ({tag})")));
             }
-            Event::End { greeted, error } => return Err(lease.take().ended(greeted, error)),
+            Event::End { greeted, error } => {
+                let crash = lease.take().ended(greeted, error);
+                // A child killed by the pool's shutdown did not crash.
+                return Err(if pool.is_closed() { ProcessError::PoolClosed } else { crash });
+            }
         }
     }
 }
@@ -187,8 +191,8 @@ fn cancel<E>(mut lease: Lease, grace: std::time::Duration) -> ProcessError<E> {
 /// future's error is `TaskError::Error(ProcessError<E>)` for the task's own error or a crash
 /// (a signal, an exit), `TaskError::Panicked` for a panic in the child.
 ///
-/// The relay that talks to the child runs on one of `executor`'s worker threads while the
-/// task runs.
+/// The relay that talks to the child runs on one of the pool's threads while the task runs;
+/// the task waits (`Waiting`) until a child is free for it.
 ///
 /// ```
 /// use traits_futures::process::{self, submit_process_call, ProcessCall, ProcessPool};
@@ -222,7 +226,8 @@ where
     E: DeserializeOwned + Send + 'static,
 {
     let relay = CallRelay(Job::new(pool, task.name(), input), PhantomData);
-    executor.submit((CallHandler::default(), relay))
+    let shared = pool.shared();
+    executor.submit_via((CallHandler::default(), relay), |task| shared.execute(task))
 }
 
 /// Runs the registered `task` with `input` in a child process of `pool`, its messages the
@@ -271,7 +276,8 @@ where
     E: DeserializeOwned + Send + 'static,
 {
     let relay = MessageRelay(Job::new(pool, task.name(), input), PhantomData);
-    executor.submit((IterationHandler::default(), relay))
+    let shared = pool.shared();
+    executor.submit_via((IterationHandler::default(), relay), |task| shared.execute(task))
 }
 
 /// Runs the registered `task` with `input` in a child process of `pool`, its messages the
@@ -317,5 +323,6 @@ where
     E: DeserializeOwned + Send + 'static,
 {
     let relay = MessageRelay(Job::new(pool, task.name(), input), PhantomData);
-    executor.submit((ProgressHandler::default(), relay))
+    let shared = pool.shared();
+    executor.submit_via((ProgressHandler::default(), relay), |task| shared.execute(task))
 }

@@ -165,7 +165,7 @@ pub enum Reply {
 ///
 /// ```
 /// use traits_futures::process::{ProcessCall, ProcessEntry};
-/// fn double(x: i32) -> Result<i32, std::convert::Infallible> { Ok(2 * x) }
+/// fn double(x: i32) -> i32 { 2 * x }
 /// const DOUBLE: ProcessCall<i32, i32> = ProcessCall::new("double", double);
 /// let tasks: &[&dyn ProcessEntry] = &[&DOUBLE];
 /// assert_eq!(tasks[0].name(), "double");

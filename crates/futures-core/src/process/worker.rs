@@ -39,9 +39,24 @@ pub(crate) enum Event {
 /// The thread to wake when the reader hands over an event.
 type Waiter = Arc<Mutex<Option<Thread>>>;
 
+/// A handle that can kill a child while a relay uses it (the pool's shutdown).
+#[derive(Clone)]
+pub(crate) struct Killer(Arc<Mutex<Child>>);
+
+impl Killer {
+    /// Kills the child (its relay sees its output end, and reaps it).
+    pub(crate) fn kill(&self) {
+        let _ = lock(&self.0).kill();
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// A running child process.
 pub(crate) struct Worker {
-    child: Child,
+    child: Arc<Mutex<Child>>,
     stdin: Option<ChildStdin>,
     events: Receiver<Event>,
     waiter: Waiter,
@@ -79,13 +94,23 @@ impl Worker {
             }
         };
         Ok(Worker {
-            child,
+            child: Arc::new(Mutex::new(child)),
             stdin,
             events,
             waiter,
             reader: Some(reader),
             pending: None,
         })
+    }
+
+    /// A handle that kills the child.
+    pub(crate) fn killer(&self) -> Killer {
+        Killer(Arc::clone(&self.child))
+    }
+
+    /// The child's process id.
+    pub(crate) fn id(&self) -> u32 {
+        lock(&self.child).id()
     }
 
     /// Writes a frame to the child.
@@ -105,7 +130,7 @@ impl Worker {
                 return false;
             }
             // Register first, then look: an event handed over after the look wakes this thread.
-            *waiter.lock().unwrap_or_else(PoisonError::into_inner) = Some(thread::current());
+            *lock(waiter) = Some(thread::current());
             match events.try_recv() {
                 Ok(event) => *pending = Some(event),
                 Err(TryRecvError::Empty) => return true,
@@ -118,7 +143,7 @@ impl Worker {
             }
             false
         })?;
-        *self.waiter.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        *lock(&self.waiter) = None;
         Ok(self.pending.take().expect("an event was taken"))
     }
 
@@ -146,7 +171,7 @@ impl Worker {
             self.kill();
             return ProcessError::Protocol(error);
         }
-        let status = self.child.wait();
+        let status = lock(&self.child).wait();
         self.join_reader();
         match (greeted, status) {
             (false, Ok(status)) => ProcessError::Spawn(format!(
@@ -161,8 +186,10 @@ impl Worker {
     /// Ends the child at once (kills it, reaps it, joins its reader).
     pub(crate) fn kill(mut self) {
         self.stdin = None;
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let mut child = lock(&self.child);
+        let _ = child.kill();
+        let _ = child.wait();
+        drop(child);
         self.join_reader();
     }
 
@@ -180,8 +207,10 @@ impl Drop for Worker {
     fn drop(&mut self) {
         if self.reader.is_some() {
             self.stdin = None;
-            let _ = self.child.kill();
-            let _ = self.child.wait();
+            let mut child = lock(&self.child);
+            let _ = child.kill();
+            let _ = child.wait();
+            drop(child);
             self.join_reader();
         }
     }
@@ -191,7 +220,7 @@ impl Drop for Worker {
 fn read_events(stdout: std::process::ChildStdout, sender: &SyncSender<Event>, waiter: &Waiter) {
     let hand_over = |event: Event| {
         let sent = sender.send(event).is_ok();
-        if let Some(thread) = waiter.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+        if let Some(thread) = lock(waiter).as_ref() {
             thread.unpark();
         }
         sent
