@@ -133,6 +133,13 @@ pub fn pass(path: &str) -> bool {
     stream.read_exact(&mut byte).is_ok()
 }
 
+/// In a child: waits on an entered gate until the test releases it; false if the test went
+/// away.
+pub fn wait_released(stream: &mut UnixStream) -> bool {
+    let mut byte = [0u8];
+    stream.read_exact(&mut byte).is_ok()
+}
+
 /// In a child: writes a line to the gate.
 pub fn tell(stream: &mut UnixStream, line: &str) {
     let _ = stream.write_all(format!("{line}\n").as_bytes());
