@@ -15,7 +15,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use traits_futures::process::{self, submit_process_progress, ChildContext, ProcessPool, ProcessTask};
+use traits_futures::process::{
+    self, submit_process_progress, ChildContext, ProcessPool, ProcessTask,
+};
 use traits_futures::{DispatchBudget, FutureState, ProgressFuture, TaskCancelled, TraitsExecutor};
 
 /// What the "native library" will do with this input.
@@ -49,7 +51,10 @@ fn native_step(step: u32, behaviour: Behaviour) -> u64 {
 }
 
 /// The task run in a child: one native step at a time, reporting (done, total) after each.
-fn simulate(input: Simulation, progress: &ChildContext<'_, (u32, u32)>) -> Result<u64, TaskCancelled> {
+fn simulate(
+    input: Simulation,
+    progress: &ChildContext<'_, (u32, u32)>,
+) -> Result<u64, TaskCancelled> {
     let mut total = 0;
     for step in 0..input.steps {
         total += native_step(step, input.behaviour);
@@ -87,8 +92,14 @@ fn main() -> Result<(), Box<dyn Error>> {
     ]
     .into_iter()
     .map(|(name, behaviour)| {
-        let input = Simulation { steps: 8, behaviour };
-        Ok((name, submit_process_progress(&executor, &pool, &SIMULATE, input)?))
+        let input = Simulation {
+            steps: 8,
+            behaviour,
+        };
+        Ok((
+            name,
+            submit_process_progress(&executor, &pool, &SIMULATE, input)?,
+        ))
     })
     .collect::<Result<_, Box<dyn Error>>>()?;
 
@@ -114,7 +125,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 job.cancel();
             }
         }
-        if frame % 10 == 0 {
+        if frame.is_multiple_of(10) {
             println!("{}", draw(frame, &jobs));
         }
         frame += 1;
@@ -133,7 +144,11 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     if self_test {
         let states: Vec<FutureState> = jobs.iter().map(|(_, job)| job.state().get()).collect();
-        let expected = [FutureState::Completed, FutureState::Failed, FutureState::Cancelled];
+        let expected = [
+            FutureState::Completed,
+            FutureState::Failed,
+            FutureState::Cancelled,
+        ];
         if states != expected {
             return Err(format!("self-test: the jobs ended {states:?}, not {expected:?}").into());
         }

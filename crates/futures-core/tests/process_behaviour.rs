@@ -33,7 +33,10 @@ fn pow((base, exponent): (u32, u32)) -> u32 {
     base.pow(exponent)
 }
 
-fn echo(values: (String, Vec<u8>, Option<i64>)) -> (String, Vec<u8>, Option<i64>) {
+/// Values of several kinds (b21).
+type Values = (String, Vec<u8>, Option<i64>);
+
+fn echo(values: Values) -> Values {
     values
 }
 
@@ -183,7 +186,10 @@ fn marked_report(gate: String, progress: &ChildContext<'_, u32>) -> Result<(), T
 /// Reports 0, waits at the gate, then reports 1, 2, 3 (telling the gate how many were
 /// refused), waits again, then until it sees the cancel, and reports 4; tells the gate
 /// "dropped" when it ends.
-fn report_across_cancel(gate: String, progress: &ChildContext<'_, u32>) -> Result<(), TaskCancelled> {
+fn report_across_cancel(
+    gate: String,
+    progress: &ChildContext<'_, u32>,
+) -> Result<(), TaskCancelled> {
     let mut stream = enter(&gate);
     let _cleanup = Cleanup(stream.try_clone().unwrap());
     progress.report(0)?;
@@ -207,7 +213,10 @@ fn report_across_cancel(gate: String, progress: &ChildContext<'_, u32>) -> Resul
 
 /// Owns a cleanup guard and ends as `how` says: 0 returns, 1 panics, 2 waits at the gate
 /// for a cancel.
-fn with_cleanup((gate, how): (String, u8), progress: &ChildContext<'_, u32>) -> Result<u32, TaskCancelled> {
+fn with_cleanup(
+    (gate, how): (String, u8),
+    progress: &ChildContext<'_, u32>,
+) -> Result<u32, TaskCancelled> {
     let mut stream = enter(&gate);
     let _cleanup = Cleanup(stream.try_clone().unwrap());
     progress.report(1)?;
@@ -223,8 +232,7 @@ fn with_cleanup((gate, how): (String, u8), progress: &ChildContext<'_, u32>) -> 
 }
 
 const POW: ProcessCall<(u32, u32), u32> = ProcessCall::new("pow", pow);
-const ECHO: ProcessCall<(String, Vec<u8>, Option<i64>), (String, Vec<u8>, Option<i64>)> =
-    ProcessCall::new("echo", echo);
+const ECHO: ProcessCall<Values, Values> = ProcessCall::new("echo", echo);
 const PANICS: ProcessCall<String, ()> = ProcessCall::new("panics", panics);
 const PARSE: ProcessCall<String, u32, String> = ProcessCall::fallible("parse", parse);
 const MARK: ProcessCall<String, ()> = ProcessCall::new("mark", mark);
@@ -244,10 +252,12 @@ const MARKED_COUNT: ProcessTask<String, u32, u32> = ProcessTask::new("marked_cou
 const STEPS: ProcessTask<(), (u32, u32), u32> = ProcessTask::new("steps", steps);
 const REPORT_THEN_FAIL: ProcessTask<u8, u32, (), String> =
     ProcessTask::new("report_then_fail", report_then_fail);
-const MARKED_REPORT: ProcessTask<String, u32, ()> = ProcessTask::new("marked_report", marked_report);
+const MARKED_REPORT: ProcessTask<String, u32, ()> =
+    ProcessTask::new("marked_report", marked_report);
 const REPORT_ACROSS_CANCEL: ProcessTask<String, u32, ()> =
     ProcessTask::new("report_across_cancel", report_across_cancel);
-const WITH_CLEANUP: ProcessTask<(String, u8), u32, u32> = ProcessTask::new("with_cleanup", with_cleanup);
+const WITH_CLEANUP: ProcessTask<(String, u8), u32, u32> =
+    ProcessTask::new("with_cleanup", with_cleanup);
 
 #[test]
 fn child_entry_point() {
@@ -316,7 +326,8 @@ fn a02_process_observers_of_state_cancellable_and_done_see_them_agree_in_that_or
         let future = future.clone();
         move || {
             let state = future.state().get();
-            future.cancellable().get() == state.is_cancellable() && future.done().get() == state.is_done()
+            future.cancellable().get() == state.is_cancellable()
+                && future.done().get() == state.is_done()
         }
     };
     let mut guards = Vec::new();
@@ -426,7 +437,10 @@ fn b22_process_a_panicking_task_fails_with_its_panic_message() {
     let states = Recorder::observable(future.state());
     run(&executor, || future.done().get());
     assert_eq!(states.values(), [Waiting, Executing, Failed]);
-    assert_eq!(future.error(), Ok(&TaskError::Panicked("boom 42".to_string())));
+    assert_eq!(
+        future.error(),
+        Ok(&TaskError::Panicked("boom 42".to_string()))
+    );
     assert_eq!(future.result(), Err(NotAvailable::NoResult(Failed)));
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
 }
@@ -441,7 +455,9 @@ fn b22_process_a_fallible_task_error_arrives_typed() {
     assert_eq!(states.values(), [Waiting, Executing, Failed]);
     assert_eq!(
         future.error(),
-        Ok(&TaskError::Error(ProcessError::Task("not a number: forty-two".to_string())))
+        Ok(&TaskError::Error(ProcessError::Task(
+            "not a number: forty-two".to_string()
+        )))
     );
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
 }
@@ -508,14 +524,22 @@ fn b26_process_cancel_while_executing_then_the_task_panics_or_fails() {
     let mut error_gate = Gate::new();
     let panics = submit_process_call(&executor, &pool, &GATED_PANIC, panic_gate.path()).unwrap();
     let fails = submit_process_call(&executor, &pool, &GATED_ERROR, error_gate.path()).unwrap();
-    let states = (Recorder::observable(panics.state()), Recorder::observable(fails.state()));
+    let states = (
+        Recorder::observable(panics.state()),
+        Recorder::observable(fails.state()),
+    );
     assert!(panic_gate.wait_entered() && error_gate.wait_entered());
-    run(&executor, || panics.state().get() == Executing && fails.state().get() == Executing);
+    run(&executor, || {
+        panics.state().get() == Executing && fails.state().get() == Executing
+    });
     assert!(panics.cancel() && fails.cancel());
     panic_gate.release();
     error_gate.release();
     run(&executor, || panics.done().get() && fails.done().get());
-    for (states, error) in [(&states.0, panics.error().err()), (&states.1, fails.error().err())] {
+    for (states, error) in [
+        (&states.0, panics.error().err()),
+        (&states.1, fails.error().err()),
+    ] {
         assert_eq!(states.values(), [Waiting, Executing, Cancelling, Cancelled]);
         assert_eq!(error, Some(NotAvailable::NoError(Cancelled)));
     }
@@ -530,8 +554,16 @@ fn b27_process_cancel_after_completed_or_failed_is_refused_and_changes_nothing()
     let failed = submit_process_call(&executor, &pool, &PANICS, "x".to_string()).unwrap();
     run(&executor, || completed.done().get() && failed.done().get());
     for (cancellable, cancel, state) in [
-        (completed.cancellable().get(), completed.cancel(), completed.state().get()),
-        (failed.cancellable().get(), failed.cancel(), failed.state().get()),
+        (
+            completed.cancellable().get(),
+            completed.cancel(),
+            completed.state().get(),
+        ),
+        (
+            failed.cancellable().get(),
+            failed.cancel(),
+            failed.state().get(),
+        ),
     ] {
         assert!(!cancellable);
         assert!(!cancel);
@@ -593,8 +625,14 @@ fn c32_process_setup_fails_then_executing_then_failed_with_no_items() {
     let panics = submit_process_iteration(&executor, &pool, &FAILS_AFTER, 1000).unwrap();
     let errs = submit_process_iteration(&executor, &pool, &SETUP_FAILS, ()).unwrap();
     let recorders = [
-        (Recorder::observable(panics.state()), Recorder::event(panics.items())),
-        (Recorder::observable(errs.state()), Recorder::event(errs.items())),
+        (
+            Recorder::observable(panics.state()),
+            Recorder::event(panics.items()),
+        ),
+        (
+            Recorder::observable(errs.state()),
+            Recorder::event(errs.items()),
+        ),
     ];
     run(&executor, || panics.done().get() && errs.done().get());
     for (states, items) in &recorders {
@@ -607,7 +645,9 @@ fn c32_process_setup_fails_then_executing_then_failed_with_no_items() {
     );
     assert_eq!(
         errs.error(),
-        Ok(&TaskError::Error(ProcessError::Task("could not open the source".to_string())))
+        Ok(&TaskError::Error(ProcessError::Task(
+            "could not open the source".to_string()
+        )))
     );
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
 }
@@ -752,8 +792,14 @@ fn d51_process_a_report_then_a_failure_delivers_the_report_then_failed() {
     let panics = submit_process_progress(&executor, &pool, &REPORT_THEN_FAIL, 0).unwrap();
     let errs = submit_process_progress(&executor, &pool, &REPORT_THEN_FAIL, 1).unwrap();
     let recorders = [
-        (Recorder::event(panics.reports()), Recorder::observable(panics.state())),
-        (Recorder::event(errs.reports()), Recorder::observable(errs.state())),
+        (
+            Recorder::event(panics.reports()),
+            Recorder::observable(panics.state()),
+        ),
+        (
+            Recorder::event(errs.reports()),
+            Recorder::observable(errs.state()),
+        ),
     ];
     run(&executor, || panics.done().get() && errs.done().get());
     for (reports, states) in &recorders {
@@ -762,7 +808,9 @@ fn d51_process_a_report_then_a_failure_delivers_the_report_then_failed() {
     }
     assert_eq!(
         errs.error(),
-        Ok(&TaskError::Error(ProcessError::Task("failed after a report".to_string())))
+        Ok(&TaskError::Error(ProcessError::Task(
+            "failed after a report".to_string()
+        )))
     );
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
 }

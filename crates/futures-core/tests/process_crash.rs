@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use process_common::{children_tagged, enter, eventually, pool, pool_tagged, running, tell, Gate};
 use traits_futures::process::{
-    self, submit_process_call, submit_process_progress, ChildContext, Never, ProcessCall, ProcessError,
-    ProcessTask,
+    self, submit_process_call, submit_process_progress, ChildContext, Never, ProcessCall,
+    ProcessError, ProcessTask,
 };
 use traits_futures::testing::TEST_TIMEOUT;
 use traits_futures::{FutureState, TaskCancelled, TaskError, TraitsExecutor};
@@ -84,18 +84,33 @@ fn crash_error(task: &ProcessCall<(), ()>) -> TaskError<ProcessError<Never>> {
     let executor = executor();
     let pool = pool(2);
     let before = submit_process_call(&executor, &pool, &PID, ()).unwrap();
-    executor.run_until(|| before.done().get(), Some(TEST_TIMEOUT)).unwrap();
+    executor
+        .run_until(|| before.done().get(), Some(TEST_TIMEOUT))
+        .unwrap();
     let crashed_pid = *before.result().unwrap();
     let crashing = submit_process_call(&executor, &pool, task, ()).unwrap();
     let beside = submit_process_call(&executor, &pool, &PID, ()).unwrap();
     executor
-        .run_until(|| crashing.done().get() && beside.done().get(), Some(TEST_TIMEOUT))
+        .run_until(
+            || crashing.done().get() && beside.done().get(),
+            Some(TEST_TIMEOUT),
+        )
         .unwrap();
     assert_eq!(crashing.state().get(), FutureState::Failed);
-    assert_eq!(beside.state().get(), FutureState::Completed, "the other task went on");
+    assert_eq!(
+        beside.state().get(),
+        FutureState::Completed,
+        "the other task went on"
+    );
     let after = submit_process_call(&executor, &pool, &PID, ()).unwrap();
-    executor.run_until(|| after.done().get(), Some(TEST_TIMEOUT)).unwrap();
-    assert_eq!(after.state().get(), FutureState::Completed, "the pool still runs tasks");
+    executor
+        .run_until(|| after.done().get(), Some(TEST_TIMEOUT))
+        .unwrap();
+    assert_eq!(
+        after.state().get(),
+        FutureState::Completed,
+        "the pool still runs tasks"
+    );
     assert!(!running(crashed_pid) || *after.result().unwrap() != crashed_pid);
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
     crashing.error().unwrap().clone()
@@ -112,7 +127,10 @@ fn a_task_that_aborts_fails_with_sigabrt_and_the_program_goes_on() {
 #[test]
 fn a_task_that_segfaults_fails_with_sigsegv_and_the_program_goes_on() {
     let error = crash_error(&SEGFAULT);
-    assert_eq!(error, TaskError::Error(ProcessError::Signalled { signal: 11 }));
+    assert_eq!(
+        error,
+        TaskError::Error(ProcessError::Signalled { signal: 11 })
+    );
     assert!(error.to_string().contains("SIGSEGV"), "{error}");
 }
 
@@ -121,13 +139,17 @@ fn a_task_that_exits_fails_with_its_exit_code() {
     let executor = executor();
     let pool = pool(1);
     let future = submit_process_call(&executor, &pool, &EXIT, 3).unwrap();
-    executor.run_until(|| future.done().get(), Some(TEST_TIMEOUT)).unwrap();
+    executor
+        .run_until(|| future.done().get(), Some(TEST_TIMEOUT))
+        .unwrap();
     assert_eq!(
         future.error(),
         Ok(&TaskError::Error(ProcessError::Exited { code: 3 }))
     );
     let next = submit_process_call(&executor, &pool, &PID, ()).unwrap();
-    executor.run_until(|| next.done().get(), Some(TEST_TIMEOUT)).unwrap();
+    executor
+        .run_until(|| next.done().get(), Some(TEST_TIMEOUT))
+        .unwrap();
     assert_eq!(next.state().get(), FutureState::Completed);
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
 }
@@ -143,11 +165,16 @@ fn an_endless_loop_without_cancellation_checks_is_cancelled_within_the_grace_per
     assert!(gate.wait_entered());
     let child: u32 = gate.read_line().parse().unwrap();
     executor
-        .run_until(|| future.state().get() == FutureState::Executing, Some(TEST_TIMEOUT))
+        .run_until(
+            || future.state().get() == FutureState::Executing,
+            Some(TEST_TIMEOUT),
+        )
         .unwrap();
     let cancelled_at = Instant::now();
     assert!(future.cancel());
-    executor.run_until(|| future.done().get(), Some(TEST_TIMEOUT)).unwrap();
+    executor
+        .run_until(|| future.done().get(), Some(TEST_TIMEOUT))
+        .unwrap();
     let took = cancelled_at.elapsed();
     assert_eq!(future.state().get(), FutureState::Cancelled);
     assert!(took <= grace + Duration::from_secs(1), "took {took:?}");
@@ -168,11 +195,19 @@ fn a_task_that_stops_when_cancelled_ends_cancelled_and_its_process_is_reused() {
         .run_until(|| future.progress().get().is_some(), Some(TEST_TIMEOUT))
         .unwrap();
     assert!(future.cancel());
-    executor.run_until(|| future.done().get(), Some(TEST_TIMEOUT)).unwrap();
+    executor
+        .run_until(|| future.done().get(), Some(TEST_TIMEOUT))
+        .unwrap();
     assert_eq!(future.state().get(), FutureState::Cancelled);
     let next = submit_process_call(&executor, &pool, &PID, ()).unwrap();
-    executor.run_until(|| next.done().get(), Some(TEST_TIMEOUT)).unwrap();
-    assert_eq!(next.result(), Ok(&child), "the same child ran the next task");
+    executor
+        .run_until(|| next.done().get(), Some(TEST_TIMEOUT))
+        .unwrap();
+    assert_eq!(
+        next.result(),
+        Ok(&child),
+        "the same child ran the next task"
+    );
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
 }
 
@@ -188,7 +223,11 @@ fn shutdown_with_a_task_that_never_stops_finishes_within_the_timeout_plus_the_gr
     let timeout = Duration::from_secs(5);
     let started = Instant::now();
     executor.shutdown(Some(timeout)).unwrap();
-    assert!(started.elapsed() <= grace + Duration::from_secs(1), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() <= grace + Duration::from_secs(1),
+        "took {:?}",
+        started.elapsed()
+    );
     assert_eq!(future.state().get(), FutureState::Cancelled);
     assert!(!running(child));
 }
@@ -203,7 +242,9 @@ fn dropping_the_executor_and_the_pool_leaves_no_child() {
     let hung = submit_process_call(&executor, &pool, &SPIN, gate.path()).unwrap();
     let quick = submit_process_call(&executor, &pool, &PID, ()).unwrap();
     assert!(gate.wait_entered());
-    executor.run_until(|| quick.done().get(), Some(TEST_TIMEOUT)).unwrap();
+    executor
+        .run_until(|| quick.done().get(), Some(TEST_TIMEOUT))
+        .unwrap();
     assert_eq!(children_tagged(tag).len(), 2, "one busy child, one idle");
     drop(executor);
     drop(pool);

@@ -43,7 +43,10 @@ pub(crate) fn init() {
 }
 
 fn executor() -> TraitsExecutor {
-    TraitsExecutor::builder().max_workers(WORKERS).build().unwrap()
+    TraitsExecutor::builder()
+        .max_workers(WORKERS)
+        .build()
+        .unwrap()
 }
 
 /// Runs `n` calls made by `submit` (which makes an observer of each call's `done` count into
@@ -65,7 +68,8 @@ fn calls(
 /// Makes an observer of `done` count into `count` when the future ends.
 fn count_into(done: traits_futures::FutureProperty<bool>, count: &Rc<Cell<usize>>) {
     let count = count.clone();
-    done.observe(move |_, _| count.set(count.get() + 1)).detach();
+    done.observe(move |_, _| count.set(count.get() + 1))
+        .detach();
 }
 
 fn process_calls(n: usize, pool: &ProcessPool) -> f64 {
@@ -121,7 +125,9 @@ pub(crate) fn run(load: Load, n_calls: usize, n_messages: usize) {
         thread_call_rates.push(thread_calls(n_calls));
         message_rates.push(messages(
             n_messages,
-            |executor| submit_process_iteration(executor, &pool, &NUMBERS, n_messages as u64).unwrap(),
+            |executor| {
+                submit_process_iteration(executor, &pool, &NUMBERS, n_messages as u64).unwrap()
+            },
             |future| future.items(),
         ));
         thread_message_rates.push(messages(

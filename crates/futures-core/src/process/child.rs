@@ -101,7 +101,10 @@ fn serve(tasks: &[&dyn ProcessEntry]) -> ! {
     });
     for payload in to_run {
         let (tag, bytes) = match wire::split_run(&payload) {
-            None => (wire::PANICKED, b"the child could not read the task's name".to_vec()),
+            None => (
+                wire::PANICKED,
+                b"the child could not read the task's name".to_vec(),
+            ),
             Some((name, input)) => match tasks.iter().find(|task| task.name() == name) {
                 None => (wire::UNKNOWN, name.as_bytes().to_vec()),
                 Some(task) => {

@@ -387,7 +387,9 @@ pub(crate) struct Lease {
 
 impl Lease {
     pub(crate) fn worker(&mut self) -> &mut Worker {
-        self.worker.as_mut().expect("a lease holds its child until it ends")
+        self.worker
+            .as_mut()
+            .expect("a lease holds its child until it ends")
     }
 
     /// Gives the child back for the next task.
@@ -398,7 +400,10 @@ impl Lease {
 
     /// Takes the child out of the pool for good (it ended, or is to be ended by the caller).
     pub(crate) fn take(mut self) -> Worker {
-        let worker = self.worker.take().expect("a lease holds its child until it ends");
+        let worker = self
+            .worker
+            .take()
+            .expect("a lease holds its child until it ends");
         self.pool.give_back_leased(self.pid, None);
         worker
     }

@@ -71,7 +71,9 @@ where
         .map_err(|e| ProcessError::Protocol(format!("could not encode the input: {e}")))?;
     let mut lease = pool.checkout(context)?;
     // A child that died meanwhile shows as the end of its output, below.
-    let _ = lease.worker().send(wire::RUN, &wire::run_payload(name, &input));
+    let _ = lease
+        .worker()
+        .send(wire::RUN, &wire::run_payload(name, &input));
     drop(input);
     loop {
         let Ok(event) = lease.worker().next_event(context) else {
@@ -104,12 +106,18 @@ where
                 return Err(ProcessError::UnknownTask(name.to_string()));
             }
             Event::Frame(tag, _) => {
-                return Err(ProcessError::Protocol(format!("an unexpected frame ({tag})")));
+                return Err(ProcessError::Protocol(format!(
+                    "an unexpected frame ({tag})"
+                )));
             }
             Event::End { greeted, error } => {
                 let crash = lease.take().ended(greeted, error);
                 // A child killed by the pool's shutdown did not crash.
-                return Err(if pool.is_closed() { ProcessError::PoolClosed } else { crash });
+                return Err(if pool.is_closed() {
+                    ProcessError::PoolClosed
+                } else {
+                    crash
+                });
             }
         }
     }
@@ -138,7 +146,10 @@ where
 }
 
 /// The relay of a task with messages: each is decoded and sent to the future.
-struct MessageRelay<I, M, T, E>(Job<I>, PhantomData<fn() -> (M, T, E)>);
+struct MessageRelay<I, M, T, E>(Job<I>, Types<M, T, E>);
+
+/// The types a relay decodes.
+type Types<M, T, E> = PhantomData<fn() -> (M, T, E)>;
 
 impl<I, M, T, E> BackgroundTask for MessageRelay<I, M, T, E>
 where
@@ -277,7 +288,9 @@ where
 {
     let relay = MessageRelay(Job::new(pool, task.name(), input), PhantomData);
     let shared = pool.shared();
-    executor.submit_via((IterationHandler::default(), relay), |task| shared.execute(task))
+    executor.submit_via((IterationHandler::default(), relay), |task| {
+        shared.execute(task)
+    })
 }
 
 /// Runs the registered `task` with `input` in a child process of `pool`, its messages the
@@ -324,5 +337,7 @@ where
 {
     let relay = MessageRelay(Job::new(pool, task.name(), input), PhantomData);
     let shared = pool.shared();
-    executor.submit_via((ProgressHandler::default(), relay), |task| shared.execute(task))
+    executor.submit_via((ProgressHandler::default(), relay), |task| {
+        shared.execute(task)
+    })
 }

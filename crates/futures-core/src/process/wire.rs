@@ -53,7 +53,9 @@ pub(crate) fn read_frame(input: &mut impl Read) -> io::Result<Option<(u8, Vec<u8
     if len == 0 || len > MAX_FRAME {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            format!("a frame of {len} bytes: the stream is garbled (did the task print to stdout?)"),
+            format!(
+                "a frame of {len} bytes: the stream is garbled (did the task print to stdout?)"
+            ),
         ));
     }
     let mut tag = [0u8];
@@ -115,8 +117,14 @@ mod tests {
         write_frame(&mut bytes, MESSAGE, b"abc").unwrap();
         write_frame(&mut bytes, RETURNED, b"").unwrap();
         let mut input = &bytes[..];
-        assert_eq!(read_frame(&mut input).unwrap(), Some((MESSAGE, b"abc".to_vec())));
-        assert_eq!(read_frame(&mut input).unwrap(), Some((RETURNED, Vec::new())));
+        assert_eq!(
+            read_frame(&mut input).unwrap(),
+            Some((MESSAGE, b"abc".to_vec()))
+        );
+        assert_eq!(
+            read_frame(&mut input).unwrap(),
+            Some((RETURNED, Vec::new()))
+        );
         assert_eq!(read_frame(&mut input).unwrap(), None);
     }
 

@@ -33,7 +33,10 @@ pub(crate) enum Event {
     Frame(u8, Vec<u8>),
     /// The child's output ended (it exited or was killed), or could not be read; whether it
     /// had greeted, and what went wrong reading, if anything.
-    End { greeted: bool, error: Option<String> },
+    End {
+        greeted: bool,
+        error: Option<String>,
+    },
 }
 
 /// The thread to wake when the reader hands over an event.
@@ -123,7 +126,10 @@ impl Worker {
 
     /// Waits for the next event, parked as a task's wait is, so that a cancel ends the wait
     /// at once with `Err`.
-    pub(crate) fn next_event<M>(&mut self, context: &TaskContext<'_, M>) -> Result<Event, TaskCancelled> {
+    pub(crate) fn next_event<M>(
+        &mut self,
+        context: &TaskContext<'_, M>,
+    ) -> Result<Event, TaskCancelled> {
         let (events, pending, waiter) = (&self.events, &mut self.pending, &self.waiter);
         context.park_while(&mut || {
             if pending.is_some() {

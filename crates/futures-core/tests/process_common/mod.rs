@@ -55,7 +55,9 @@ impl Gate {
         ));
         let _ = fs::remove_file(&path);
         let listener = UnixListener::bind(&path).expect("a gate socket");
-        listener.set_nonblocking(true).expect("a non-blocking listener");
+        listener
+            .set_nonblocking(true)
+            .expect("a non-blocking listener");
         Gate {
             listener,
             path,
@@ -151,7 +153,11 @@ pub fn children_tagged(tag: &str) -> Vec<u32> {
     let mut found = Vec::new();
     for entry in fs::read_dir("/proc").expect("/proc is readable") {
         let Ok(entry) = entry else { continue };
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
             continue;
         };
         let Some((ppid, state)) = parent_and_state(pid) else {
