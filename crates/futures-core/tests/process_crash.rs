@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use process_common::{children_tagged, enter, eventually, pool, pool_tagged, running, tell, Gate};
 use traits_futures::process::{
     self, submit_process_call, submit_process_progress, ChildContext, Never, ProcessCall,
-    ProcessError, ProcessTask,
+    ProcessError, ProcessPool, ProcessTask,
 };
 use traits_futures::testing::TEST_TIMEOUT;
 use traits_futures::{FutureState, TaskCancelled, TaskError, TraitsExecutor};
@@ -69,9 +69,21 @@ const SPIN: ProcessCall<String, ()> = ProcessCall::new("spin", spin);
 const COOPERATE: ProcessTask<String, u32, ()> = ProcessTask::new("cooperate", cooperate);
 const PID: ProcessCall<(), u32> = ProcessCall::new("pid", pid);
 
+/// Writes to stdout, which in a child carries the protocol.
+fn garble(_: ()) {
+    use std::io::Write;
+    let _ = std::io::stdout().write_all(b"this is not a frame\n");
+    let _ = std::io::stdout().flush();
+    std::thread::sleep(Duration::from_secs(60));
+}
+const GARBLE: ProcessCall<(), ()> = ProcessCall::new("garble", garble);
+
+/// Not given to `init`.
+const UNREGISTERED: ProcessCall<(), u32> = ProcessCall::new("unregistered", pid);
+
 #[test]
 fn child_entry_point() {
-    process::init(&[&ABORT, &SEGFAULT, &EXIT, &SPIN, &COOPERATE, &PID]);
+    process::init(&[&ABORT, &SEGFAULT, &EXIT, &SPIN, &COOPERATE, &PID, &GARBLE]);
 }
 
 fn executor() -> TraitsExecutor {
@@ -291,4 +303,83 @@ fn a_child_whose_parent_is_killed_exits() {
         eventually(TEST_TIMEOUT, || !running(child)),
         "the orphaned child {child} still runs"
     );
+}
+
+#[test]
+fn a_task_the_child_does_not_know_fails_with_unknown_task() {
+    let executor = executor();
+    let pool = pool(1);
+    let future = submit_process_call(&executor, &pool, &UNREGISTERED, ()).unwrap();
+    executor
+        .run_until(|| future.done().get(), Some(TEST_TIMEOUT))
+        .unwrap();
+    assert_eq!(
+        future.error(),
+        Ok(&TaskError::Error(ProcessError::UnknownTask(
+            "unregistered".to_string()
+        )))
+    );
+    executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
+}
+
+#[test]
+fn a_program_that_does_not_call_init_fails_the_task_with_spawn() {
+    let executor = executor();
+    let pool = ProcessPool::builder()
+        .program("/bin/true", Vec::<String>::new())
+        .build()
+        .unwrap();
+    let future = submit_process_call(&executor, &pool, &PID, ()).unwrap();
+    executor
+        .run_until(|| future.done().get(), Some(TEST_TIMEOUT))
+        .unwrap();
+    let Ok(TaskError::Error(ProcessError::Spawn(why))) = future.error() else {
+        panic!("{:?}", future.error());
+    };
+    assert!(why.contains("process::init"), "{why}");
+    executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
+}
+
+#[test]
+fn a_task_that_writes_to_stdout_fails_with_protocol_and_its_child_is_replaced() {
+    let executor = executor();
+    let pool = pool(1);
+    let future = submit_process_call(&executor, &pool, &GARBLE, ()).unwrap();
+    executor
+        .run_until(|| future.done().get(), Some(TEST_TIMEOUT))
+        .unwrap();
+    assert!(
+        matches!(
+            future.error(),
+            Ok(TaskError::Error(ProcessError::Protocol(_)))
+        ),
+        "{:?}",
+        future.error()
+    );
+    let next = submit_process_call(&executor, &pool, &PID, ()).unwrap();
+    executor
+        .run_until(|| next.done().get(), Some(TEST_TIMEOUT))
+        .unwrap();
+    assert_eq!(next.state().get(), FutureState::Completed);
+    executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
+}
+
+#[test]
+fn dropping_the_pool_ends_a_running_task_with_pool_closed() {
+    let tag = "tag-drop-pool";
+    let executor = executor();
+    let pool = pool_tagged(1, Duration::from_secs(60), tag);
+    let mut gate = Gate::new();
+    let future = submit_process_call(&executor, &pool, &SPIN, gate.path()).unwrap();
+    assert!(gate.wait_entered());
+    drop(pool);
+    executor
+        .run_until(|| future.done().get(), Some(TEST_TIMEOUT))
+        .unwrap();
+    assert_eq!(
+        future.error(),
+        Ok(&TaskError::Error(ProcessError::PoolClosed))
+    );
+    assert!(eventually(TEST_TIMEOUT, || children_tagged(tag).is_empty()));
+    executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
 }
