@@ -90,18 +90,19 @@ fn executor() -> TraitsExecutor {
     TraitsExecutor::builder().max_workers(4).build().unwrap()
 }
 
-/// Runs `task` to its end and returns its error, after checking that a call submitted beside
-/// it completed and that the pool runs the next task in a new process.
+/// Runs `task` to its end and returns its error, after checking that a task of another pool
+/// ran beside it to its end and that its pool ran the next task in a new process.
 fn crash_error(task: &ProcessCall<(), ()>) -> TaskError<ProcessError<Never>> {
     let executor = executor();
-    let pool = pool(2);
+    let pool = pool(1);
+    let other_pool = pool_tagged(1, Duration::from_secs(2), "tag-other");
     let before = submit_process_call(&executor, &pool, &PID, ()).unwrap();
     executor
         .run_until(|| before.done().get(), Some(TEST_TIMEOUT))
         .unwrap();
     let crashed_pid = *before.result().unwrap();
     let crashing = submit_process_call(&executor, &pool, task, ()).unwrap();
-    let beside = submit_process_call(&executor, &pool, &PID, ()).unwrap();
+    let beside = submit_process_call(&executor, &other_pool, &PID, ()).unwrap();
     executor
         .run_until(
             || crashing.done().get() && beside.done().get(),
@@ -123,7 +124,8 @@ fn crash_error(task: &ProcessCall<(), ()>) -> TaskError<ProcessError<Never>> {
         FutureState::Completed,
         "the pool still runs tasks"
     );
-    assert!(!running(crashed_pid) || *after.result().unwrap() != crashed_pid);
+    assert_ne!(*after.result().unwrap(), crashed_pid, "in a new process");
+    assert!(!running(crashed_pid), "the crashed process is gone");
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
     crashing.error().unwrap().clone()
 }
