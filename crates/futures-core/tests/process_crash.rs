@@ -385,3 +385,23 @@ fn dropping_the_pool_ends_a_running_task_with_pool_closed() {
     assert!(eventually(TEST_TIMEOUT, || children_tagged(tag).is_empty()));
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
 }
+
+#[test]
+fn a_child_that_never_greets_is_ended_after_the_start_timeout_and_its_task_fails_with_spawn() {
+    let executor = executor();
+    let pool = ProcessPool::builder()
+        .program("/bin/sleep", ["600"])
+        .start_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let future = submit_process_call(&executor, &pool, &PID, ()).unwrap();
+    executor
+        .run_until(|| future.done().get(), Some(TEST_TIMEOUT))
+        .unwrap();
+    let Ok(TaskError::Error(ProcessError::Spawn(why))) = future.error() else {
+        panic!("{:?}", future.error());
+    };
+    assert!(why.contains("did not greet"), "{why}");
+    assert_eq!(pool.children(), 0, "the silent child was ended");
+    executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
+}

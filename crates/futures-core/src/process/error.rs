@@ -38,7 +38,9 @@ pub enum ProcessError<E> {
         code: i32,
     },
     /// No child process could be started: the pool's program could not be run, or it ended
-    /// without greeting (did its `main` call [`process::init`](crate::process::init) first?).
+    /// without greeting, or did not greet within the pool's
+    /// [`start_timeout`](crate::process::ProcessPoolBuilder::start_timeout) (does its `main`
+    /// call [`process::init`](crate::process::init) first?).
     #[error("no child process could be started: {0}")]
     Spawn(String),
     /// The child's output could not be read as the protocol: a value did not decode (the

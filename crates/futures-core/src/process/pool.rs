@@ -61,6 +61,7 @@ pub(crate) struct PoolShared {
     launch: Launch,
     max_workers: usize,
     grace: Duration,
+    start_timeout: Duration,
     state: Mutex<PoolState>,
     /// The threads that relay tasks to children, one per child at most: a task waits in their
     /// queue (its future `Waiting`) until a child can take it, as a thread task waits for a
@@ -91,6 +92,7 @@ struct PoolState {
 pub struct ProcessPoolBuilder {
     max_workers: usize,
     grace: Duration,
+    start_timeout: Duration,
     program: Option<PathBuf>,
     args: Vec<OsString>,
 }
@@ -99,6 +101,10 @@ impl ProcessPool {
     /// The grace period when none is set: how long a cancelled task may take to stop by
     /// itself before its process is ended.
     pub const DEFAULT_GRACE: Duration = Duration::from_secs(1);
+
+    /// How long a new child may take to greet (to reach [`init`](crate::process::init)) when
+    /// no start timeout is set.
+    pub const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(10);
 
     /// A builder: one child per available CPU, [`DEFAULT_GRACE`](Self::DEFAULT_GRACE), the
     /// current executable.
@@ -111,6 +117,7 @@ impl ProcessPool {
         ProcessPoolBuilder {
             max_workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             grace: Self::DEFAULT_GRACE,
+            start_timeout: Self::DEFAULT_START_TIMEOUT,
             program: None,
             args: Vec::new(),
         }
@@ -189,6 +196,20 @@ impl ProcessPoolBuilder {
         self
     }
 
+    /// How long a new child may take to greet its parent (to reach
+    /// [`init`](crate::process::init)) before it is ended and its task fails with
+    /// [`ProcessError::Spawn`]: a program whose `main` does not call `init` never greets.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let pool = traits_futures::process::ProcessPool::builder().start_timeout(Duration::from_secs(30)).build()?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn start_timeout(mut self, timeout: Duration) -> Self {
+        self.start_timeout = timeout;
+        self
+    }
+
     /// Starts children as `program` with `args`, instead of the current executable without
     /// arguments. The program must call [`init`](crate::process::init) with the tasks before
     /// anything else. A test harness re-executes itself this way, with the arguments that
@@ -232,6 +253,7 @@ impl ProcessPoolBuilder {
                     },
                     max_workers: self.max_workers,
                     grace: self.grace,
+                    start_timeout: self.start_timeout,
                     state: Mutex::default(),
                     relays: ThreadPool::new(self.max_workers),
                 }),
@@ -247,6 +269,10 @@ impl PoolShared {
 
     pub(crate) fn grace(&self) -> Duration {
         self.grace
+    }
+
+    pub(crate) fn start_timeout(&self) -> Duration {
+        self.start_timeout
     }
 
     /// A child for a task: an idle one, a new one if fewer than `max_workers` run, or, after

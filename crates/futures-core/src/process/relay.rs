@@ -8,7 +8,7 @@
 use std::convert::Infallible;
 use std::marker::PhantomData;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -70,6 +70,9 @@ where
     let input = postcard::to_allocvec(&input)
         .map_err(|e| ProcessError::Protocol(format!("could not encode the input: {e}")))?;
     let mut lease = pool.checkout(context)?;
+    if !lease.worker().greeted() {
+        lease = greeted(lease, context, pool.start_timeout())?;
+    }
     // A child that died meanwhile shows as the end of its output, below.
     let _ = lease
         .worker()
@@ -170,9 +173,50 @@ where
     }
 }
 
+/// How often a relay looks at its task's cancel while a new child starts.
+const START_LOOK: Duration = Duration::from_millis(20);
+
+/// Waits for a new child's greeting: the lease back once it greeted; `Err` (the child ended)
+/// if it ended first, did not greet within `timeout`, or the task was cancelled meanwhile. A
+/// child starts in milliseconds; while it does, the relay looks at the cancel every
+/// [`START_LOOK`].
+fn greeted<C, E>(
+    mut lease: Lease,
+    context: &TaskContext<'_, C>,
+    timeout: Duration,
+) -> Result<Lease, ProcessError<E>> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let look = deadline.min(Instant::now() + START_LOOK);
+        match lease.worker().next_event_until(look) {
+            Some(Event::Greeted) => {
+                lease.worker().mark_greeted();
+                return Ok(lease);
+            }
+            Some(Event::End { greeted, error }) => return Err(lease.take().ended(greeted, error)),
+            Some(Event::Frame(tag, _)) => {
+                return Err(ProcessError::Protocol(format!(
+                    "a frame ({tag}) before the greeting"
+                )))
+            }
+            None if context.cancelled() => {
+                lease.take().kill();
+                return Err(ProcessError::Cancelled);
+            }
+            None if Instant::now() >= deadline => {
+                lease.take().kill();
+                return Err(ProcessError::Spawn(format!(
+                    "the child did not greet its parent within {timeout:?} (does `main` call `process::init` first?)"
+                )));
+            }
+            None => {}
+        }
+    }
+}
+
 /// The cancel: asks the child to stop, waits up to `grace` for the task's final frame (the
 /// child is then healthy and goes back to the pool), and otherwise kills the child.
-fn cancel<E>(mut lease: Lease, grace: std::time::Duration) -> ProcessError<E> {
+fn cancel<E>(mut lease: Lease, grace: Duration) -> ProcessError<E> {
     let deadline = Instant::now() + grace;
     if lease.worker().send(wire::CANCEL, &[]).is_ok() {
         loop {

@@ -66,6 +66,8 @@ pub(crate) struct Worker {
     reader: Option<JoinHandle<()>>,
     /// An event taken while looking whether one was there.
     pending: Option<Event>,
+    /// Whether the child has greeted (it ran `init`).
+    greeted: bool,
 }
 
 impl Worker {
@@ -103,6 +105,7 @@ impl Worker {
             waiter,
             reader: Some(reader),
             pending: None,
+            greeted: false,
         })
     }
 
@@ -114,6 +117,16 @@ impl Worker {
     /// The child's process id.
     pub(crate) fn id(&self) -> u32 {
         lock(&self.child).id()
+    }
+
+    /// Whether the child has greeted.
+    pub(crate) fn greeted(&self) -> bool {
+        self.greeted
+    }
+
+    /// Notes that the child greeted.
+    pub(crate) fn mark_greeted(&mut self) {
+        self.greeted = true;
     }
 
     /// Writes a frame to the child.
