@@ -907,3 +907,23 @@ fn process_futures_name_the_never_error_of_an_infallible_call() {
     assert_eq!(error, Err(NotAvailable::NoError(Completed)));
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
 }
+
+#[test]
+fn process_a_suspended_future_holds_messages_back_and_on_resume_gets_them_all_in_order() {
+    let executor = executor();
+    let pool = pool(1);
+    let future = submit_process_iteration(&executor, &pool, &COUNT, 100_000).unwrap();
+    let items = Recorder::event(future.items());
+    run(&executor, || !items.is_empty());
+    assert!(future.suspend());
+    // Whatever was sent before the suspension arrives; then nothing more while suspended
+    // (the relay waits in `send`, the pipe fills, the child waits in its write).
+    while executor.dispatch_pending() > 0 {}
+    let held_at = items.len();
+    assert!(held_at < 100_000, "the task was held back");
+    assert!(future.resume());
+    run(&executor, || future.done().get());
+    assert_eq!(future.result(), Ok(&100_000));
+    assert_eq!(items.values(), (0..100_000).collect::<Vec<u32>>());
+    executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
+}

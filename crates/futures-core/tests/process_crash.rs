@@ -14,7 +14,9 @@ use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use process_common::{children_tagged, enter, eventually, pool, pool_tagged, running, tell, Gate};
+use process_common::{
+    children_tagged, enter, eventually, pool, pool_tagged, running, tell, wait_released, Gate,
+};
 use traits_futures::process::{
     self, submit_process_call, submit_process_progress, ChildContext, Never, ProcessCall,
     ProcessError, ProcessPool, ProcessTask,
@@ -69,6 +71,15 @@ const SPIN: ProcessCall<String, ()> = ProcessCall::new("spin", spin);
 const COOPERATE: ProcessTask<String, u32, ()> = ProcessTask::new("cooperate", cooperate);
 const PID: ProcessCall<(), u32> = ProcessCall::new("pid", pid);
 
+/// Tells the gate its process id, then waits to be released.
+fn spin_until_released(gate: String) {
+    let mut stream = enter(&gate);
+    tell(&mut stream, &std::process::id().to_string());
+    assert!(wait_released(&mut stream));
+}
+const SPIN_UNTIL_RELEASED: ProcessCall<String, ()> =
+    ProcessCall::new("spin_until_released", spin_until_released);
+
 /// Writes to stdout, which in a child carries the protocol.
 fn garble(_: ()) {
     use std::io::Write;
@@ -83,7 +94,16 @@ const UNREGISTERED: ProcessCall<(), u32> = ProcessCall::new("unregistered", pid)
 
 #[test]
 fn child_entry_point() {
-    process::init(&[&ABORT, &SEGFAULT, &EXIT, &SPIN, &COOPERATE, &PID, &GARBLE]);
+    process::init(&[
+        &ABORT,
+        &SEGFAULT,
+        &EXIT,
+        &SPIN,
+        &COOPERATE,
+        &PID,
+        &GARBLE,
+        &SPIN_UNTIL_RELEASED,
+    ]);
 }
 
 fn executor() -> TraitsExecutor {
@@ -403,5 +423,64 @@ fn a_child_that_never_greets_is_ended_after_the_start_timeout_and_its_task_fails
     };
     assert!(why.contains("did not greet"), "{why}");
     assert_eq!(pool.children(), 0, "the silent child was ended");
+    executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
+}
+
+#[test]
+fn at_most_max_workers_children_run_at_once_and_idle_ones_are_reused() {
+    let tag = "tag-bounded";
+    let executor = executor();
+    let pool = pool_tagged(2, Duration::from_secs(2), tag);
+    let mut gates: Vec<Gate> = (0..4).map(|_| Gate::new()).collect();
+    let futures: Vec<_> = gates
+        .iter()
+        .map(|gate| {
+            submit_process_call(&executor, &pool, &SPIN_UNTIL_RELEASED, gate.path()).unwrap()
+        })
+        .collect();
+    assert!(gates[0].wait_entered() && gates[1].wait_entered());
+    assert_eq!(children_tagged(tag).len(), 2);
+    assert!(
+        !gates[2].entered() && !gates[3].entered(),
+        "two tasks wait for a child"
+    );
+    while executor.dispatch_pending() > 0 {}
+    assert_eq!(
+        futures[2].state().get(),
+        FutureState::Waiting,
+        "not started"
+    );
+    assert_eq!(
+        futures[3].state().get(),
+        FutureState::Waiting,
+        "not started"
+    );
+    let first_two: Vec<u32> = gates[..2]
+        .iter_mut()
+        .map(|g| g.read_line().parse().unwrap())
+        .collect();
+    gates[0].release();
+    gates[1].release();
+    assert!(gates[2].wait_entered() && gates[3].wait_entered());
+    let last_two: Vec<u32> = gates[2..]
+        .iter_mut()
+        .map(|g| g.read_line().parse().unwrap())
+        .collect();
+    gates[2].release();
+    gates[3].release();
+    executor
+        .run_until(
+            || futures.iter().all(|f| f.done().get()),
+            Some(TEST_TIMEOUT),
+        )
+        .unwrap();
+    assert!(futures
+        .iter()
+        .all(|f| f.state().get() == FutureState::Completed));
+    let (mut a, mut b) = (first_two, last_two);
+    a.sort_unstable();
+    b.sort_unstable();
+    assert_eq!(a, b, "the last two tasks ran in the first two's children");
+    assert_eq!(children_tagged(tag).len(), 2);
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
 }
