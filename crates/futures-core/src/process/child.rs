@@ -5,8 +5,9 @@ use std::io::{self, Write};
 use std::marker::PhantomData;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
+use std::sync::{mpsc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -91,7 +92,10 @@ fn serve(tasks: &[&dyn ProcessEntry]) -> ! {
             }
             std::process::exit(0);
         });
-    if input.is_err() {
+    let flusher = thread::Builder::new()
+        .name("tf-child-output".into())
+        .spawn(flush_loop);
+    if input.is_err() || flusher.is_err() {
         std::process::exit(70);
     }
     let link = ChildLink { _private: () };
@@ -120,7 +124,7 @@ fn serve(tasks: &[&dyn ProcessEntry]) -> ! {
                 }
             },
         };
-        write_or_exit(|out| wire::write_frame(out, tag, &bytes));
+        send_frame(tag, &bytes, true);
     }
     std::process::exit(0)
 }
@@ -130,6 +134,58 @@ fn serve(tasks: &[&dyn ProcessEntry]) -> ! {
 fn write_or_exit(write: impl FnOnce(&mut io::StdoutLock<'static>) -> io::Result<()>) {
     if write(&mut io::stdout().lock()).is_err() {
         std::process::exit(0);
+    }
+}
+
+/// The child's output: frames wait here, in order, until written. A message is written within
+/// [`COALESCE`] of being sent (by the flusher thread), a final frame at once with whatever
+/// precedes it, and a backlog of [`BUFFER_LIMIT`] bytes by the sender itself (which then waits
+/// while the pipe is full: back-pressure). So a task that sends in a burst pays one write per
+/// batch, not per message, and one that sends a single report sees it arrive promptly.
+static OUTPUT: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+/// Wakes the flusher when the output goes from empty to not.
+static PENDING: Condvar = Condvar::new();
+const COALESCE: Duration = Duration::from_micros(200);
+const BUFFER_LIMIT: usize = 64 * 1024;
+
+fn output() -> MutexGuard<'static, Vec<u8>> {
+    OUTPUT.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Writes `buffer` to stdout and empties it (under the output's lock, so in order).
+fn drain(buffer: &mut Vec<u8>) {
+    if !buffer.is_empty() {
+        write_or_exit(|out| {
+            out.write_all(buffer)?;
+            out.flush()
+        });
+        buffer.clear();
+    }
+}
+
+/// Queues a frame; `now`: write it (and what precedes it) before returning.
+fn send_frame(tag: u8, payload: &[u8], now: bool) {
+    let mut buffer = output();
+    let was_empty = buffer.is_empty();
+    wire::push_frame(&mut buffer, tag, payload);
+    if now || buffer.len() >= BUFFER_LIMIT {
+        drain(&mut buffer);
+    } else if was_empty {
+        PENDING.notify_one();
+    }
+}
+
+/// The flusher: waits for output, lets a batch gather for [`COALESCE`], writes it.
+fn flush_loop() {
+    let mut buffer = output();
+    loop {
+        while buffer.is_empty() {
+            buffer = PENDING.wait(buffer).unwrap_or_else(PoisonError::into_inner);
+        }
+        drop(buffer);
+        thread::sleep(COALESCE);
+        buffer = output();
+        drain(&mut buffer);
     }
 }
 
@@ -222,7 +278,7 @@ impl<M: Serialize> ChildContext<'_, M> {
     pub fn send(&self, message: M) -> Result<(), TaskCancelled> {
         self.checkpoint()?;
         match postcard::to_allocvec(&message) {
-            Ok(bytes) => write_or_exit(|out| wire::write_frame(out, wire::MESSAGE, &bytes)),
+            Ok(bytes) => send_frame(wire::MESSAGE, &bytes, false),
             // A message that cannot be encoded ends the task as a panic would.
             Err(e) => panic!("the child could not encode a message: {e}"),
         }

@@ -40,6 +40,17 @@ pub(crate) fn write_frame(out: &mut impl Write, tag: u8, payload: &[u8]) -> io::
     out.flush()
 }
 
+/// Appends one frame to `out` (unflushed: the child's output buffer).
+pub(crate) fn push_frame(out: &mut Vec<u8>, tag: u8, payload: &[u8]) {
+    let len = u32::try_from(payload.len() + 1)
+        .ok()
+        .filter(|&len| len <= MAX_FRAME)
+        .expect("a frame of at most 1 GiB");
+    out.extend_from_slice(&len.to_le_bytes());
+    out.push(tag);
+    out.extend_from_slice(payload);
+}
+
 /// Reads one frame: `Ok(None)` at a clean end of the stream (between frames).
 pub(crate) fn read_frame(input: &mut impl Read) -> io::Result<Option<(u8, Vec<u8>)>> {
     let mut len = [0u8; 4];
