@@ -24,6 +24,9 @@
 //! workload=process load=L calls=N call_rate=R thread_call_rate=T call_ratio=X messages=M message_rate=R thread_message_rate=T message_ratio=X
 //! ```
 //!
+//! `workload=collections` (`collections.rs`) has a floor of its own: item events of the
+//! observable list against a bare futures-signals `MutableVec` and its diff signal.
+//!
 //! `process` (`process.rs`, built with `--features process`) sets calls and messages through
 //! child processes beside the same work on threads.
 //!
@@ -54,6 +57,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
+mod collections;
 mod flood;
 mod floor;
 mod library;
@@ -289,6 +293,15 @@ fn main() {
                 percentile(&library_all, 0.99),
                 percentile(&floor_all, 0.99),
                 median_us / floor_median_us
+            );
+        }
+        if wanted("collections") {
+            compare_rates(
+                "collections",
+                load,
+                scaled(2_000_000),
+                collections::floor_collections,
+                collections::library_collections,
             );
         }
         if wanted("stream-peers") {
