@@ -18,6 +18,11 @@ test-pools:
     cargo test -p traits-futures --features rayon,tokio --test worker_pools
     cargo test -p traits-futures --features rayon,tokio --doc -- _pool
 
+# The process context's tests and its example (feature process).
+test-process:
+    cargo test -p traits-futures --features process --test process_crash --test process_behaviour
+    cargo run -p examples --example risky_native -- --self-test
+
 # The quick-start demo.
 demo:
     cargo run --release -p examples --example quick_start
@@ -37,6 +42,10 @@ gui-smoke-egui:
 # The library against its floor (a raw crossbeam queue and channel), in one process run.
 bench:
     cargo bench -p traits-futures --bench compare
+
+# The process context beside threads (calls and messages), one line.
+bench-process:
+    cargo bench -p traits-futures --features process --bench compare -- process
 
 # The same, each workload beside busy background threads (one per core): read the ratios.
 bench-busy:

@@ -119,6 +119,9 @@ mod compose;
 mod executor;
 mod future;
 mod pool;
+#[cfg(feature = "process")]
+#[cfg_attr(docsrs, doc(cfg(feature = "process")))]
+pub mod process;
 mod routing;
 mod tasks;
 // The base: the vocabulary every layer shares.
@@ -213,6 +216,8 @@ pub mod guide {
     //!    outlives its future, a hang at exit, ...).
     //! 10. [Composing tasks](composing_tasks): awaiting futures, continuations, owning handles,
     //!     the latest-wins slot, groups, deadlines, submitting from other threads.
+    //! 11. [Contexts](contexts): threads, shared pools, and child processes (feature `process`):
+    //!     crash isolation and a cancel that always works.
 
     pub mod overview {
         #![doc = include_str!("../../../docs/01-overview.md")]
@@ -244,6 +249,13 @@ pub mod guide {
     }
     pub mod composing_tasks {
         #![doc = include_str!("../../../docs/10-composing-tasks.md")]
+    }
+    /// Contexts: threads, shared pools and processes. The chapter's examples use the process
+    /// context, so it is included with the `process` feature (docs.rs builds with it).
+    // The chapter shows a test binary's `#[test]` entry point for the pool's children.
+    #[allow(clippy::test_attr_in_doctest)]
+    pub mod contexts {
+        #![cfg_attr(feature = "process", doc = include_str!("../../../docs/11-contexts.md"))]
     }
 }
 

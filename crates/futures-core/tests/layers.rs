@@ -5,7 +5,7 @@
 //! |------|-------|-------|
 //! | 8 | the crate's face | `lib.rs`, `prelude.rs`, `testing.rs`, `loom_api.rs` |
 //! | 7 | toolkit bindings | `bindings/` |
-//! | 6 | composing futures on the main thread | `compose/` |
+//! | 6 | composing futures on the main thread; the process context | `compose/`, `process/` |
 //! | 5 | task types | `tasks/` |
 //! | 4 | executor and event loops | `executor/` |
 //! | 3 | the future | `future/` |
@@ -28,7 +28,7 @@ fn rank_of_module(name: &str) -> Option<u8> {
     Some(match name {
         "lib" | "prelude" | "testing" | "loom_api" => 8,
         "bindings" => 7,
-        "compose" => 6,
+        "compose" | "process" => 6,
         "tasks" => 5,
         "executor" => 4,
         "future" => 3,

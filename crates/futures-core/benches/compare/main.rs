@@ -21,10 +21,14 @@
 //! workload=memory load=L n=N bytes_per_future=B
 //! workload=stream-peers task=T peer=NAME lib_rate=R peer_rate=P ratio=X load=L   (ratio = library / peer)
 //! workload=flood variant=NAME frames=F of=120 worst_ms=W age_frames=A lost=L load=L
+//! workload=process load=L calls=N call_rate=R thread_call_rate=T call_ratio=X messages=M message_rate=R thread_message_rate=T message_ratio=X
 //! ```
 //!
 //! `workload=collections` (`collections.rs`) has a floor of its own: item events of the
 //! observable list against a bare futures-signals `MutableVec` and its diff signal.
+//!
+//! `process` (`process.rs`, built with `--features process`) sets calls and messages through
+//! child processes beside the same work on threads.
 //!
 //! The last two are not against the floor: `stream-peers` (`stream_peers.rs`) sets the
 //! library's message rates beside plain channels, and `flood` (`flood.rs`) runs a GUI's frame
@@ -58,6 +62,8 @@ mod flood;
 mod floor;
 mod library;
 mod memory;
+#[cfg(feature = "process")]
+mod process;
 mod stream_peers;
 
 use floor::{floor_calls, floor_latency, floor_stream};
@@ -234,6 +240,9 @@ fn minor_faults() -> u64 {
 }
 
 fn main() {
+    // In a child process of the `process` workload, this serves its tasks and never returns.
+    #[cfg(feature = "process")]
+    process::init();
     // `cargo bench` passes `--bench`; a filter argument selects workloads.
     let filter: Vec<String> = std::env::args()
         .skip(1)
@@ -300,6 +309,12 @@ fn main() {
         }
         if wanted("flood") {
             flood::run(load);
+        }
+        if wanted("process") {
+            #[cfg(feature = "process")]
+            process::run(load, scaled(20_000), scaled(1_000_000));
+            #[cfg(not(feature = "process"))]
+            println!("workload=process skipped: build with --features process");
         }
         if wanted("memory") {
             let n = scaled(100_000);

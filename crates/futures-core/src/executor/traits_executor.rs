@@ -252,6 +252,16 @@ impl TraitsExecutor {
     /// unrun) and forgotten by the executor, which has no future to hand back. Also panics if
     /// 16 777 214 futures of one executor are alive at once.
     pub fn submit<S: TaskSpec>(&self, spec: S) -> Result<TaskFuture<S::Handler>, SubmitError> {
+        self.submit_via(spec, |queued| self.inner.pool.execute(queued))
+    }
+
+    /// [`submit`](Self::submit), with the task queued by `execute` instead of on the executor's
+    /// pool (the process context queues its relays on its own threads).
+    pub(crate) fn submit_via<S: TaskSpec>(
+        &self,
+        spec: S,
+        execute: impl FnOnce(QueuedTask) -> Result<(), PoolClosed>,
+    ) -> Result<TaskFuture<S::Handler>, SubmitError> {
         if let Err(state) = self.inner.accepting() {
             discard("a task refused by a stopped executor", spec);
             return Err(SubmitError::NotRunning(state));
@@ -271,7 +281,7 @@ impl TraitsExecutor {
             target
         });
         let (future, queued) = made.expect("insert calls its closure");
-        match panic::catch_unwind(AssertUnwindSafe(|| self.inner.pool.execute(queued))) {
+        match panic::catch_unwind(AssertUnwindSafe(|| execute(queued))) {
             Ok(Ok(())) => {
                 if let Some(live) = self.inner.live.get() {
                     live.track(future.erased());
