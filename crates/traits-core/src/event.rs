@@ -90,9 +90,7 @@ impl<T: 'static> Event<T> {
     /// assert_eq!(total.get(), 5);
     /// ```
     pub fn fire(&self, value: T) {
-        if !self.inner.observers.is_empty() {
-            self.inner.observers.emit(value);
-        }
+        self.inner.observers.emit(value);
     }
 
     /// Registers `observer`, called with every fired value until the guard drops.

@@ -80,7 +80,7 @@ impl<H: FutureHandler> Inner<H> {
     ///
     /// A panic of the handler (an observer's, resumed by the event it fired) is kept until the
     /// held messages are delivered, then resumed.
-    pub(super) fn deliver(&self, message: H::Message) {
+    pub(crate) fn deliver(&self, message: H::Message) {
         if self.handling.get() != Handling::Idle {
             self.handling.set(Handling::Holding);
             hold(self.address(), message);
