@@ -204,6 +204,16 @@ impl<A> Table<A> {
         .unwrap_or(false)
     }
 
+    /// No live registration. Answered from the first slot and the flags when it can be (a
+    /// live first slot, or no overflow): observables ask before every notification.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        if self.first_key.get().is_some_and(KeyWord::is_live) {
+            return false;
+        }
+        !self.flag(HAS_OVERFLOW) || !self.any_live(|_| true)
+    }
+
     pub(crate) fn live(&self) -> usize {
         let mut live = 0;
         self.any_live(|_| {

@@ -235,8 +235,9 @@ impl<A: 'static> ObserverList<A> {
     /// ```
     /// assert!(traits_core::ObserverList::<u8>::new().is_empty());
     /// ```
+    #[inline]
     pub fn is_empty(&self) -> bool {
-        !self.table.any_live(|_| true)
+        self.table.is_empty()
     }
 
     /// Number of registered callbacks and dependents.
@@ -261,20 +262,35 @@ impl<A: 'static> ObserverList<A> {
         // callback is taken and called; if the table is exactly as it was afterwards (the
         // callback registered, removed and emitted nothing, and asked to stay), it goes back
         // and the notification is over, with no further bookkeeping.
-        if let Some(callback) = table.take_lone(counter) {
-            table.restore_counter(counter | NOTIFYING);
-            let outcome = panic::catch_unwind(AssertUnwindSafe(|| callback.call(&payload)));
-            if matches!(outcome, Ok(true)) && table.counter() == counter | NOTIFYING {
-                table.put_callback(0, callback);
-                table.restore_counter(counter);
-                return;
-            }
-            let mut first_panic = None;
-            self.restore(0, callback, outcome, &mut first_panic);
-            drop(payload);
-            self.finish(first_panic);
+        let Some(callback) = table.take_lone(counter) else {
+            return self.emit_to_many(payload);
+        };
+        table.restore_counter(counter | NOTIFYING);
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| callback.call(&payload)));
+        if matches!(outcome, Ok(true)) && table.counter() == counter | NOTIFYING {
+            table.put_callback(0, callback);
+            table.restore_counter(counter);
             return;
         }
+        self.finish_lone(callback, outcome, payload);
+    }
+
+    /// [`emit`](Self::emit) after the lone callback's call changed something (or panicked):
+    /// the general bookkeeping. Out of line, so that the common case stays small.
+    #[cold]
+    #[inline(never)]
+    fn finish_lone(&self, callback: Callback<A>, outcome: Result<bool, PanicPayload>, payload: A) {
+        let mut first_panic = None;
+        self.restore(0, callback, outcome, &mut first_panic);
+        drop(payload);
+        self.finish(first_panic);
+    }
+
+    /// [`emit`](Self::emit) when the lone-callback case does not apply: none, several, or a
+    /// notification already running (then `payload` is queued).
+    #[inline(never)]
+    fn emit_to_many(&self, payload: A) {
+        let table = &self.table;
         if self.is_empty() {
             return;
         }
