@@ -89,6 +89,7 @@ impl<T: 'static> Event<T> {
     /// ticks.fire(3);
     /// assert_eq!(total.get(), 5);
     /// ```
+    #[inline]
     pub fn fire(&self, value: T) {
         self.inner.observers.emit(value);
     }

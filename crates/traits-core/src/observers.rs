@@ -255,6 +255,7 @@ impl<A: 'static> ObserverList<A> {
     /// ```
     /// traits_core::ObserverList::new().emit("nobody listens");
     /// ```
+    #[inline]
     pub fn emit(&self, payload: A) {
         let table = &self.table;
         let counter = table.counter();
