@@ -1,12 +1,12 @@
 //! A GTK4 application on traits-futures: count the primes below a number in chunks, with a
 //! progress bar, a state label, a result label, and Start/Cancel buttons whose sensitivity
-//! follows the future's `cancellable` and the executor's state.
+//! follows the current count.
 //!
 //! The count shown is held in a `TaskSlot` (latest wins: starting a count cancels the one
-//! before), and every widget is bound to the slot's current count through its signals and
-//! futures-signals combinators (`map`, `map_ref!`, `dedupe`) spawned on glib's main context; the
-//! executor's messages are dispatched by its async `Dispatcher`, also spawned there: nothing
-//! polls on a timer.
+//! before), and every widget is bound to the slot in one call with `traits_futures::gtk`. The
+//! window starts a first count as it opens, and owns it (`cancel_on_destroy`): closing the window
+//! before it ends cancels it. The executor's messages are dispatched on glib's main context
+//! within a frame budget: nothing polls on a timer.
 //!
 //! ```sh
 //! cargo run -p examples --features gtk --example gtk_primes
@@ -22,20 +22,20 @@ use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use futures_signals::map_ref;
-use futures_signals::signal::{Signal, SignalExt};
 use gtk::prelude::*;
 use gtk::{gio, glib};
 use gtk4 as gtk;
-use traits_futures::{
-    submit_progress_with, DispatchBudget, FutureState, ProgressDelivery, ProgressHandler, TaskSlot,
-    TraitsExecutor,
-};
+use traits_futures::gtk as tf;
+use traits_futures::prelude::*;
+use traits_futures::ProgressHandler;
 
 mod primes_task;
-use primes_task::{count_primes, result_text};
+use primes_task::{count_primes, CountFuture};
 
-struct Widgets {
+struct PrimesApp {
+    executor: TraitsExecutor,
+    /// The count shown in the window: the latest one started.
+    current: Rc<TaskSlot<ProgressHandler<(u64, u64), usize>>>,
     window: gtk::ApplicationWindow,
     limit: gtk::SpinButton,
     start: gtk::Button,
@@ -43,25 +43,6 @@ struct Widgets {
     progress: gtk::ProgressBar,
     state: gtk::Label,
     result: gtk::Label,
-}
-
-struct PrimesApp {
-    executor: TraitsExecutor,
-    /// The count shown in the window: the latest one started (starting one cancels the one
-    /// before; the slot owns it).
-    current: TaskSlot<ProgressHandler<(u64, u64), usize>>,
-    widgets: Widgets,
-}
-
-/// Runs `apply` with every value of `signal`, on glib's main context.
-fn bind<S>(signal: S, mut apply: impl FnMut(S::Item) + 'static)
-where
-    S: Signal + 'static,
-{
-    glib::spawn_future_local(signal.for_each(move |value| {
-        apply(value);
-        async {}
-    }));
 }
 
 impl PrimesApp {
@@ -72,8 +53,13 @@ impl PrimesApp {
             .default_width(420)
             .build();
         let limit = gtk::SpinButton::with_range(10.0, 1e9, 1000.0);
-        limit.set_value(2_000_000.0);
-        let widgets = Widgets {
+        limit.set_value(20_000_000.0);
+        let app = Rc::new(PrimesApp {
+            executor: TraitsExecutor::builder()
+                .max_workers(2)
+                .build()
+                .expect("valid settings"),
+            current: Rc::new(TaskSlot::new()),
             window,
             limit,
             start: gtk::Button::with_label("Start"),
@@ -81,123 +67,78 @@ impl PrimesApp {
             progress: gtk::ProgressBar::builder().show_text(true).build(),
             state: gtk::Label::new(None),
             result: gtk::Label::new(None),
-        };
+        });
         let layout = gtk::Box::new(gtk::Orientation::Vertical, 8);
-        for margin in [
-            gtk::Box::set_margin_top,
-            gtk::Box::set_margin_bottom,
-            gtk::Box::set_margin_start,
-            gtk::Box::set_margin_end,
-        ] {
-            margin(&layout, 12);
-        }
+        layout.set_margin_top(12);
+        layout.set_margin_bottom(12);
+        layout.set_margin_start(12);
+        layout.set_margin_end(12);
         let row = gtk::Box::new(gtk::Orientation::Horizontal, 8);
         row.append(&gtk::Label::new(Some("Count primes below")));
-        row.append(&widgets.limit);
-        layout.append(&row);
+        row.append(&app.limit);
         let buttons = gtk::Box::new(gtk::Orientation::Horizontal, 8);
-        buttons.append(&widgets.start);
-        buttons.append(&widgets.cancel);
-        layout.append(&buttons);
-        layout.append(&widgets.progress);
-        layout.append(&widgets.state);
-        layout.append(&widgets.result);
-        widgets.window.set_child(Some(&layout));
+        buttons.append(&app.start);
+        buttons.append(&app.cancel);
+        for widget in [
+            row.upcast_ref::<gtk::Widget>(),
+            buttons.upcast_ref(),
+            app.progress.upcast_ref(),
+            app.state.upcast_ref(),
+            app.result.upcast_ref(),
+        ] {
+            layout.append(widget);
+        }
+        app.window.set_child(Some(&layout));
 
-        let app = Rc::new(PrimesApp {
-            executor: TraitsExecutor::builder()
-                .max_workers(2)
-                .build()
-                .expect("valid executor settings"),
-            current: TaskSlot::new(),
-            widgets,
-        });
-        // Each poll dispatches for at most a frame budget, then yields to GTK's drawing.
-        glib::spawn_future_local(app.executor.dispatcher().with_budget(DispatchBudget::FRAME));
-        app.connect_buttons();
-        app.bind_widgets();
-        app
-    }
-
-    fn connect_buttons(self: &Rc<Self>) {
-        let app = Rc::clone(self);
-        self.widgets.start.connect_clicked(move |_| {
-            let limit = app.widgets.limit.value() as u64;
-            // The bar draws only the latest report: the worker coalesces the rest. `progress()`
-            // is a value, so the binding below may start late and still shows the latest one.
-            let submitted = app.current.submit(|| {
-                submit_progress_with(&app.executor, ProgressDelivery::Latest, move |reporter| {
-                    count_primes(limit, reporter)
+        tf::spawn_dispatcher(&app.executor);
+        tf::bind_submit(&app.start, &app.current, {
+            let (executor, limit) = (app.executor.clone(), app.limit.clone());
+            // The bar draws only the latest report: the worker coalesces the rest.
+            move || {
+                let limit = limit.value() as u64;
+                submit_progress_with(&executor, ProgressDelivery::Latest, move |r| {
+                    count_primes(limit, r)
                 })
-            });
-            if let Err(error) = submitted {
-                app.widgets.result.set_text(&error.to_string());
             }
         });
-        let app = Rc::clone(self);
-        self.widgets.cancel.connect_clicked(move |_| {
-            app.current.cancel();
-        });
-    }
-
-    fn bind_widgets(self: &Rc<Self>) {
-        let w = &self.widgets;
-
-        bind(self.current.state(), {
-            let label = w.state.clone();
-            move |state| {
-                label.set_text(&state.map_or("State: idle".into(), |s| format!("State: {s}")))
-            }
-        });
-
-        let fraction = self.current.map_signal(|f| f.progress().signal()).map(|p| {
-            p.flatten()
-                .map_or(0.0, |(done, all)| done as f64 / all as f64)
-        });
-        bind(fraction.dedupe(), {
-            let bar = w.progress.clone();
-            move |fraction| bar.set_fraction(fraction)
-        });
-
-        let result = self.current.map_signal(|f| {
-            let future = f.clone();
-            f.state()
+        tf::bind_cancel(&app.cancel, &app.current);
+        tf::bind_fraction(&app.progress, &app.current);
+        tf::bind_state(&app.state, &app.current);
+        let result = app.current.map_signal(|future| {
+            let future = future.clone();
+            future
+                .state()
                 .signal()
                 .map(move |state| result_text(&future, state))
         });
-        bind(result.map(Option::unwrap_or_default), {
-            let label = w.result.clone();
-            move |text: String| label.set_text(&text)
-        });
+        tf::bind_text(&app.result, result.map(Option::unwrap_or_default));
 
-        let busy = self
-            .current
-            .state()
-            .map(|s| s.is_some_and(|s| !s.is_done()));
-        let start_sensitive = map_ref! {
-            let running = self.executor.running().signal(),
-            let busy = busy => *running && !*busy
-        };
-        bind(start_sensitive.dedupe(), {
-            let button = w.start.clone();
-            move |sensitive| button.set_sensitive(sensitive)
-        });
-
-        let cancellable = self
-            .current
-            .state()
-            .map(|s| s.is_some_and(FutureState::is_cancellable));
-        let cancel_sensitive = map_ref! {
-            let running = self.executor.running().signal(),
-            let cancellable = cancellable => *running && *cancellable
-        };
-        bind(cancel_sensitive.dedupe(), {
-            let button = w.cancel.clone();
-            move |sensitive| button.set_sensitive(sensitive)
-        });
+        // The first count starts as the window opens; the window owns it.
+        let limit = app.limit.value() as u64;
+        match submit_progress_with(&app.executor, ProgressDelivery::Latest, move |r| {
+            count_primes(limit, r)
+        }) {
+            Ok(first) => app.current.set(tf::cancel_on_destroy(&app.window, first)),
+            Err(error) => app.result.set_text(&error.to_string()),
+        }
+        app
     }
 }
 
+/// What the result label shows for `future` once it is in `state`.
+pub fn result_text(future: &CountFuture, state: FutureState) -> String {
+    match state {
+        FutureState::Completed => format!("{} primes found", future.result().copied().unwrap_or(0)),
+        FutureState::Failed => match future.error() {
+            Ok(error) => format!("Failed: {error}"),
+            Err(_) => "Failed".to_string(),
+        },
+        FutureState::Cancelled => "Cancelled: no result".to_string(),
+        _ => String::new(),
+    }
+}
+
+// self-test: begin
 /// Waits (yielding to the main loop) until `check` holds, for the self-test's checks.
 async fn wait_until(what: &str, check: impl Fn() -> bool) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -233,37 +174,13 @@ fn render_png(widget: &gtk::Widget, path: &Path) -> Result<(), String> {
 }
 
 async fn self_test(app: Rc<PrimesApp>, png: PathBuf) -> Result<(), String> {
-    let w = &app.widgets;
+    let w = &app;
     wait_until("the window to be drawn", || w.window.width() > 0).await?;
-    expect(w.start.is_sensitive(), "Start is sensitive at first")?;
-    expect(!w.cancel.is_sensitive(), "Cancel is insensitive at first")?;
 
-    // 1. A count that completes.
-    w.limit.set_value(100_000.0);
-    w.start.emit_clicked();
-    let first = app.current.get().ok_or("Start submitted nothing")?;
-    wait_until("the first count to complete", || first.done().get()).await?;
-    expect(
-        first.state().get() == FutureState::Completed,
-        "the first count completed",
-    )?;
-    wait_until("the labels to show the result", || {
-        w.state.text() == "State: Completed" && w.result.text() == "9592 primes found"
-    })
-    .await?;
-    expect(w.progress.fraction() == 1.0, "the progress bar is full")?;
-    expect(w.start.is_sensitive(), "Start is sensitive after a count")?;
-    expect(
-        !w.cancel.is_sensitive(),
-        "Cancel is insensitive after a count",
-    )?;
-
-    // 2. A count that is cancelled while executing.
-    w.limit.set_value(500_000_000.0);
-    w.start.emit_clicked();
-    let second = app.current.get().ok_or("Start submitted nothing")?;
-    wait_until("the second count to report progress", || {
-        w.progress.fraction() > 0.0 && w.state.text() == "State: Executing"
+    // 1. The count started as the window opened runs, and is cancelled.
+    let first = app.current.get().ok_or("the window started no count")?;
+    wait_until("the first count to report progress", || {
+        w.progress.fraction() > 0.0 && w.state.text() == "Executing"
     })
     .await?;
     expect(
@@ -275,13 +192,13 @@ async fn self_test(app: Rc<PrimesApp>, png: PathBuf) -> Result<(), String> {
         "Cancel is sensitive while counting",
     )?;
     w.cancel.emit_clicked();
-    wait_until("the second count to be cancelled", || {
-        w.state.text() == "State: Cancelled"
+    wait_until("the first count to be cancelled", || {
+        w.state.text() == "Cancelled"
     })
     .await?;
     expect(
-        second.state().get() == FutureState::Cancelled,
-        "the second count is Cancelled",
+        first.state().get() == FutureState::Cancelled,
+        "the first count is Cancelled",
     )?;
     wait_until("the buttons to follow", || {
         w.start.is_sensitive() && !w.cancel.is_sensitive()
@@ -292,8 +209,28 @@ async fn self_test(app: Rc<PrimesApp>, png: PathBuf) -> Result<(), String> {
         "the result label says cancelled",
     )?;
 
+    // 2. A count that completes.
+    w.limit.set_value(100_000.0);
+    w.start.emit_clicked();
+    let second = app.current.get().ok_or("Start submitted nothing")?;
+    expect(!second.ptr_eq(&first), "Start put a new count in the slot")?;
+    wait_until("the labels to show the result", || {
+        w.state.text() == "Completed" && w.result.text() == "9592 primes found"
+    })
+    .await?;
+    expect(
+        second.state().get() == FutureState::Completed,
+        "the second count completed",
+    )?;
+    wait_until("the bar to be full", || w.progress.fraction() == 1.0).await?;
+    expect(w.start.is_sensitive(), "Start is sensitive after a count")?;
+    expect(
+        !w.cancel.is_sensitive(),
+        "Cancel is insensitive after a count",
+    )?;
+
     // 3. The picture (a frame may not be ready at once: try again for a while), then a clean
-    //    shutdown.
+    //    shutdown, after which Start refuses and says why.
     let mut attempts = 0;
     while let Err(reason) = render_png(w.window.upcast_ref(), &png) {
         attempts += 1;
@@ -306,12 +243,15 @@ async fn self_test(app: Rc<PrimesApp>, png: PathBuf) -> Result<(), String> {
     app.executor
         .shutdown(Some(Duration::from_secs(30)))
         .map_err(|e| e.to_string())?;
-    wait_until("Start to follow the stopped executor", || {
-        !w.start.is_sensitive()
-    })
-    .await?;
+    w.start.emit_clicked();
+    expect(
+        !w.start.is_sensitive(),
+        "Start is insensitive once the executor has stopped",
+    )?;
+    expect(w.start.tooltip_text().is_some(), "Start's tooltip says why")?;
     Ok(())
 }
+// self-test: end
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -333,8 +273,8 @@ fn main() -> ExitCode {
         let (failure, self_test_png) = (failure.clone(), self_test_png.clone());
         move |application| {
             let app = PrimesApp::build(application);
-            app.widgets.window.present();
-            app.widgets.window.connect_close_request({
+            app.window.present();
+            app.window.connect_close_request({
                 let app = app.clone();
                 move |_| {
                     if let Err(error) = app.executor.shutdown(Some(Duration::from_secs(10))) {

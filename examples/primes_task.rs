@@ -1,7 +1,7 @@
 //! The background task of the GUI examples (`gtk_primes`, `egui_progress`): count the primes
 //! below a number in chunks, reporting progress after each chunk.
 
-use traits_futures::{FutureState, ProgressFuture, ProgressReporter, TaskCancelled};
+use traits_futures::{ProgressFuture, ProgressReporter, TaskCancelled};
 
 /// Progress is (chunks done, chunks in all); the result is the number of primes.
 pub type CountFuture = ProgressFuture<(u64, u64), usize>;
@@ -29,17 +29,4 @@ pub fn count_primes(
         reporter.report((i + 1, CHUNKS))?;
     }
     Ok(count)
-}
-
-/// What the result label shows for `future` once it is in `state`.
-pub fn result_text(future: &CountFuture, state: FutureState) -> String {
-    match state {
-        FutureState::Completed => format!("{} primes found", future.result().copied().unwrap_or(0)),
-        FutureState::Failed => match future.error() {
-            Ok(error) => format!("Failed: {error}"),
-            Err(_) => "Failed".to_string(),
-        },
-        FutureState::Cancelled => "Cancelled: no result".to_string(),
-        _ => String::new(),
-    }
 }

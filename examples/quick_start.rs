@@ -1,11 +1,12 @@
 //! Quick start: a call, an interruptible Monte-Carlo estimate of pi, and a progress task shown
-//! as a terminal progress bar, all watched from the main thread.
+//! as a terminal progress bar (the `indicatif` binding), all watched from the main thread.
 //!
 //! Run with `cargo run --release -p examples --example quick_start`.
 
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use traits_futures::terminal::bind_progress_bar;
 use traits_futures::{
     submit_call, submit_generator, submit_progress, FutureState, TaskCancelled, TraitsExecutor,
 };
@@ -75,39 +76,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     });
 
-    // 3. A progress task, drawn as a progress bar.
+    // 3. A progress task, drawn as a terminal progress bar bound to the future: the bar follows
+    //    its latest report, and ends with its final state.
     let steps = 40u64;
-    let bar = ProgressBar::new(steps)
-        .with_style(ProgressStyle::with_template("[copy] {bar:40} {pos}/{len}")?);
     let copy = submit_progress(&executor, move |reporter| {
         for step in 1..=steps {
             std::thread::sleep(Duration::from_millis(15)); // stands for real work
-            reporter.report(step)?;
+            reporter.report((step, steps))?;
         }
         Ok(steps)
     })?;
-    let _copy_log = copy.state().observe({
-        let bar = bar.clone();
-        move |old, new| {
-            let line = format!("[copy] {old} -> {new}");
-            // A hidden bar (output not a terminal) drops its own lines: print them plainly.
-            if bar.is_hidden() {
-                println!("{line}");
-            } else {
-                bar.println(line);
-            }
-        }
-    });
-    let _copy_bar = copy.reports().observe({
-        let bar = bar.clone();
-        move |step| bar.set_position(*step)
-    });
+    let bar = ProgressBar::no_length().with_style(ProgressStyle::with_template(
+        "[copy] {bar:40} {pos}/{len} {msg}",
+    )?);
+    bind_progress_bar(&copy, &bar);
 
     executor.run_until(
         || primes.done().get() && pi.done().get() && copy.done().get(),
         None,
     )?;
-    bar.finish();
 
     println!("primes below 200000: {}", primes.result()?);
     println!("copied {} files", copy.result()?);

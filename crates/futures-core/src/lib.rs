@@ -1,5 +1,49 @@
 //! Run work on background threads and watch it from a GUI thread through observable futures.
 //!
+//! # Getting started
+//! One dependency covers the common cases (it re-exports what you need from `traits-core` and
+//! futures-signals):
+//!
+//! ```toml
+//! [dependencies]
+//! traits-futures = "0.1"
+//! # With a toolkit binding: features = ["gtk"], ["egui"] or ["indicatif"] (a terminal bar).
+//! ```
+//!
+//! A complete first program: a task that reports progress, watched from the main thread.
+//!
+//! ```
+//! use traits_futures::prelude::*;
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let executor = TraitsExecutor::new();
+//!     let future = submit_progress(&executor, |reporter| {
+//!         for step in 1..=10 {
+//!             reporter.report((step, 10))?; // `?` ends the task early once it is cancelled
+//!         }
+//!         Ok("done")
+//!     })?;
+//!     // Observers run on this thread, as the event loop dispatches the worker's messages.
+//!     let _bar = future.progress().observe(|_, now| println!("progress: {now:?}"));
+//!     let _label = future.state().observe(|old, new| println!("{old} -> {new}"));
+//!
+//!     executor.run_until(|| future.done().get(), None)?; // a GUI dispatches from its own loop
+//!     assert_eq!(future.result(), Ok(&"done"));
+//!     executor.shutdown(None)?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! `use traits_futures::prelude::*` brings the executor, the submit functions, the futures and
+//! their states, the latest-wins [`TaskSlot`], and futures-signals' [`SignalExt`] and
+//! [`map_ref!`] for binding. A GUI spawns the executor's [`Dispatcher`] on its main loop (or
+//! dispatches within a frame's [`DispatchBudget`] when woken); the [guide] starts with an
+//! [overview](guide::overview) and walks through every feature with tested examples.
+//!
+//! [`SignalExt`]: futures_signals::signal::SignalExt
+//! [`map_ref!`]: futures_signals::map_ref
+//!
+//! # What it is
 //! A GUI must never block, and must only be touched on its own thread. This crate lets that
 //! thread hand work to background workers and get back a *future*: a main-thread object whose
 //! [state](TaskFuture::state), progress and partial results change only on the main thread, as
@@ -7,7 +51,7 @@
 //! futures-signals combinators, or observes them synchronously, and never needs a lock.
 //!
 //! ```
-//! use traits_futures::{submit_call, submit_iteration, submit_progress, FutureState, TraitsExecutor};
+//! use traits_futures::prelude::*;
 //!
 //! let executor = TraitsExecutor::new();
 //!
@@ -18,15 +62,9 @@
 //! let squares = submit_iteration(&executor, || (1..=5).map(|n| n * n))?;
 //! let _printer = squares.items().observe(|n| println!("square: {n}"));
 //!
-//! // A progress task: reports, then a result; `?` on a report ends the task when cancelled.
-//! let copy = submit_progress(&executor, |reporter| {
-//!     for done in 0..=3 { reporter.report((done, 3))?; }
-//!     Ok("copied")
-//! })?;
-//!
-//! executor.run_until(|| call.done().get() && squares.done().get() && copy.done().get(), None)?;
+//! executor.run_until(|| call.done().get() && squares.done().get(), None)?;
 //! assert_eq!(call.result(), Ok(&3_628_800));
-//! assert_eq!(copy.state().get(), FutureState::Completed);
+//! assert_eq!(squares.state().get(), FutureState::Completed);
 //! executor.shutdown(None)?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -56,6 +94,9 @@
 //! * Worker pools: the built-in [`ThreadPool`], or any [`WorkerPool`]; with the features
 //!   `rayon` and `tokio`, `RayonPool` (a rayon thread pool) and `TokioBlockingPool` (a tokio
 //!   runtime's blocking threads).
+//! * Toolkit bindings, each behind its feature: `egui` (repaint on a worker's wake, dispatch
+//!   within a frame budget, a progress widget with a Cancel button) and `indicatif` (a terminal
+//!   progress bar bound to a progress future); both show a [`ProgressValue`].
 //! * [`testing`]: helpers for tests.
 //!
 //! # Threads
@@ -73,6 +114,7 @@
 
 // The layers, top to bottom; a module imports only from its own layer and those below it
 // (ARCHITECTURE.md, "Layers"; `tests/layers.rs` checks it).
+mod bindings;
 mod compose;
 mod executor;
 mod future;
@@ -85,12 +127,21 @@ mod error;
 mod state;
 mod sync;
 
+pub mod prelude;
 pub mod testing;
 
 #[cfg(loom)]
 #[doc(hidden)]
 pub mod loom_api;
 
+#[cfg(feature = "egui")]
+#[cfg_attr(docsrs, doc(cfg(feature = "egui")))]
+pub use bindings::egui;
+pub use bindings::progress_value::ProgressValue;
+#[cfg(feature = "indicatif")]
+#[cfg_attr(docsrs, doc(cfg(feature = "indicatif")))]
+pub use bindings::terminal;
+pub use bindings::watch::{HasFraction, LocalSignal, Watch};
 pub use compose::chain::{ChainError, ChainFuture, ChainHandler};
 pub use compose::group::{when_all, when_any, GroupFuture, GroupHandler, Losers, Member};
 pub use compose::outcome::{Outcome, OutcomeFuture};
@@ -105,6 +156,7 @@ pub use error::{
 pub use executor::budget::{DispatchBudget, Dispatched};
 pub use executor::builder::ExecutorBuilder;
 pub use executor::event_loop::{Dispatcher, LoopWaker};
+pub use executor::live_futures::LiveFuture;
 pub use executor::traits_executor::TraitsExecutor;
 pub use future::property::FutureProperty;
 pub use future::spec::TaskSpec;
@@ -133,7 +185,12 @@ pub use tasks::progress::{
 pub use tasks::steps::reporter::StepsReporter;
 pub use tasks::steps::{submit_steps, submit_try_steps, Steps, StepsFuture, StepsHandler};
 
+#[cfg(feature = "gtk")]
+#[cfg_attr(docsrs, doc(cfg(feature = "gtk")))]
+pub use bindings::gtk;
+pub use futures_signals;
 pub use traits_core;
+pub use traits_core::{Event, Observable};
 
 pub mod guide {
     //! The user guide. Every example in it is compiled and run as a doc test.
@@ -168,6 +225,7 @@ pub mod guide {
     }
     pub mod observable_values {
         #![doc = include_str!("../../../docs/04-observable-values.md")]
+        #![doc = include_str!("../../../docs/04-observable-values-futures.md")]
     }
     pub mod custom_task_types {
         #![doc = include_str!("../../../docs/05-custom-task-types.md")]

@@ -5,6 +5,7 @@ use std::rc::{Rc, Weak};
 
 use futures_signals::signal::MutableSignalCloned;
 
+use crate::cached::{CachedNode, ChangeCounter, Counted};
 use crate::guard::{ObserverGuard, ObserverKey, Unobserve};
 use crate::observable::ValueCell;
 
@@ -105,6 +106,25 @@ pub trait Dependency {
     /// Registers a derived property as a dependent; it stays registered until the guard drops.
     /// Called by [`Derived::new`]; there is no need to call it directly.
     fn add_dependent(&self, dependent: DependentHandle) -> ObserverGuard;
+
+    /// The source's count of changes, which a [cached](Derived::cached) property compares to
+    /// know whether its value is still up to date; `None` (the default) when the source keeps
+    /// no count, and a cached property over it evaluates on every read.
+    ///
+    /// [`Observable`](crate::Observable), [`ValidatedObservable`](crate::ValidatedObservable)
+    /// and cached properties keep one; a [`Derived::new`] property does not.
+    ///
+    /// ```
+    /// use traits_core::{Dependency, Observable};
+    /// let value = Observable::new(1);
+    /// let counter = value.change_counter().unwrap();
+    /// value.set(2);
+    /// value.set(2); // no change
+    /// assert_eq!(counter.count(), Some(1));
+    /// ```
+    fn change_counter(&self) -> Option<ChangeCounter> {
+        None
+    }
 }
 
 /// A read-only property whose value is a function of one or more other observables.
@@ -138,10 +158,15 @@ pub struct Derived<U> {
 }
 
 /// The type-erased body of a derived property.
-trait Node<U>: Unobserve {
+pub(crate) trait Node<U>: Unobserve + Counted {
     /// The last computed value, stored to detect changes and to drive observers and the signal.
     fn cache(&self) -> &ValueCell<U>;
+    /// The current value (computed, or a cached node's memo when its sources did not change).
     fn compute(&self) -> U;
+    /// The current value, evaluated now whatever the sources' counts say.
+    fn refresh(&self) -> U {
+        self.compute()
+    }
 }
 
 /// One allocation per derived property: the cache, the function and the source registrations.
@@ -154,7 +179,7 @@ struct NodeImpl<U, F> {
 }
 
 /// The registrations with the sources; the common single source needs no vector.
-enum SourceGuards {
+pub(crate) enum SourceGuards {
     None,
     One(#[allow(dead_code)] ObserverGuard),
     Many(#[allow(dead_code)] Vec<ObserverGuard>),
@@ -166,6 +191,13 @@ impl<U: Clone + PartialEq + 'static, F: Fn() -> U + 'static> Node<U> for NodeImp
     }
     fn compute(&self) -> U {
         (self.compute)()
+    }
+}
+
+impl<U, F> Counted for NodeImpl<U, F> {
+    /// An uncached property keeps no count of its own.
+    fn count(&self) -> Option<u64> {
+        None
     }
 }
 
@@ -210,18 +242,51 @@ impl<U: Clone + PartialEq + 'static> Derived<U> {
         // when it changes, which cannot happen during this call.
         let node = Rc::new_cyclic(|weak: &Weak<NodeImpl<U, _>>| {
             let weak: Weak<dyn Recompute> = weak.clone();
-            let register =
-                |source: &&dyn Dependency| source.add_dependent(DependentHandle(weak.clone()));
-            let sources = match sources {
-                [] => SourceGuards::None,
-                [source] => SourceGuards::One(register(source)),
-                sources => SourceGuards::Many(sources.iter().map(register).collect()),
-            };
+            let sources = register_all(sources, &weak);
             NodeImpl {
                 cache,
                 compute,
                 sources,
             }
+        });
+        Derived { node }
+    }
+
+    /// Creates a *cached* property: like [`new`](Self::new), but `compute` runs only when one of
+    /// `sources` changed since its last run, and [`get`](Self::get) returns the stored result
+    /// otherwise (Traits' `cached_property`). Observers are notified only when the result changes.
+    ///
+    /// Whether a source changed is known from its [change count](Dependency::change_counter):
+    /// [`Observable`](crate::Observable), [`ValidatedObservable`](crate::ValidatedObservable)
+    /// and cached properties keep one. Over a source that keeps none (a [`Derived::new`]
+    /// property), the property evaluates on every read, as `new` does. `get` is up to date even
+    /// inside an observer of a source, before the property's own notification: it evaluates
+    /// then, and that evaluation serves the notification too.
+    ///
+    /// ```
+    /// use std::{cell::Cell, rc::Rc};
+    /// use traits_core::{Dependency, Derived, Observable};
+    ///
+    /// let words = Observable::new(vec!["a", "b"]);
+    /// let runs = Rc::new(Cell::new(0));
+    /// let count = Derived::cached(&[&words as &dyn Dependency], {
+    ///     let (words, runs) = (words.clone(), runs.clone());
+    ///     move || { runs.set(runs.get() + 1); words.with(Vec::len) }
+    /// });
+    /// assert_eq!((count.get(), count.get()), (2, 2));
+    /// assert_eq!(runs.get(), 1); // computed once, when it was made
+    /// words.set(vec!["c"]);
+    /// assert_eq!(count.get(), 1);
+    /// assert_eq!(runs.get(), 2); // once more, for the change
+    /// ```
+    pub fn cached(sources: &[&dyn Dependency], compute: impl Fn() -> U + 'static) -> Self {
+        let counters = sources
+            .iter()
+            .map(|source| source.change_counter())
+            .collect();
+        let node = Rc::new_cyclic(|weak: &Weak<CachedNode<U, _>>| {
+            let weak: Weak<dyn Recompute> = weak.clone();
+            CachedNode::new(compute, counters, register_all(sources, &weak))
         });
         Derived { node }
     }
@@ -248,7 +313,7 @@ impl<U: Clone + PartialEq + 'static> Derived<U> {
     /// assert_eq!(seen.get(), 10);
     /// ```
     pub fn recompute(&self) {
-        self.node.cache().set(self.node.compute());
+        self.node.cache().set(self.node.refresh());
     }
 
     /// The current value, computed from the sources.
@@ -318,6 +383,25 @@ impl<U: Clone + PartialEq + 'static> Derived<U> {
 impl<U: Clone + PartialEq + 'static> Dependency for Derived<U> {
     fn add_dependent(&self, dependent: DependentHandle) -> ObserverGuard {
         self.node.cache().add_dependent(dependent, self.owner())
+    }
+
+    fn change_counter(&self) -> Option<ChangeCounter> {
+        // Only a cached node keeps a count.
+        self.node.count()?;
+        let node: Rc<dyn Node<U>> = Rc::clone(&self.node);
+        Some(ChangeCounter::new(node))
+    }
+}
+
+/// Registers `dependent` with every source; a source only upgrades its weak handle when it
+/// changes, which cannot happen while the node is being built.
+fn register_all(sources: &[&dyn Dependency], dependent: &Weak<dyn Recompute>) -> SourceGuards {
+    let register =
+        |source: &&dyn Dependency| source.add_dependent(DependentHandle(dependent.clone()));
+    match sources {
+        [] => SourceGuards::None,
+        [source] => SourceGuards::One(register(source)),
+        sources => SourceGuards::Many(sources.iter().map(register).collect()),
     }
 }
 

@@ -129,7 +129,9 @@ impl ObserverGuard {
         self.list = None;
     }
 
-    /// The key of the registration this guard keeps.
+    /// The key of the registration this guard keeps. A guard that keeps several registrations
+    /// (from [`Observable::observe_chain`](crate::Observable::observe_chain) or a
+    /// [`has_traits!`](crate::has_traits) struct's `observe_any`) has the key of no single list.
     ///
     /// ```
     /// let value = traits_core::Observable::new(0);

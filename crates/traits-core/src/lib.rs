@@ -11,7 +11,11 @@
 //! | `Range`, validated trait | [`ValidatedObservable<T>`]                  |
 //! | `Event()`                | [`Event<T>`]                                |
 //! | `Property(observe=…)`    | [`Derived<T>`]                              |
+//! | `cached_property`        | [`Derived::cached`], `derive(..)` fields    |
+//! | `observe("child.value")` | [`Observable::observe_chain`]               |
+//! | `observe("*")`           | `observe_any` of a [`has_traits!`] struct   |
 //! | `HasStrictTraits`        | [`has_traits!`]                             |
+//! | `List`, `Dict`           | [`ObservableVec<T>`], [`ObservableMap<K, V>`] |
 //!
 //! Every observable offers two views:
 //!
@@ -58,28 +62,45 @@
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
+mod cached;
 #[allow(unsafe_code)] // The one exception: see the module's safety invariant.
 mod callback;
+mod chain;
+mod collections;
 mod derived;
 mod error;
 mod event;
 mod guard;
 mod macros;
 mod observable;
+mod observe_any;
 mod observer_table;
 mod observers;
 mod validated;
 
+pub use cached::ChangeCounter;
+pub use chain::{Holder, ObservableValue};
+pub use collections::map::{MapChange, MapReadGuard, ObservableMap};
+pub use collections::vec::ObservableVec;
+pub use collections::vec_change::{IndexOutOfRange, VecChange};
+pub use collections::vec_handles::{VecReadGuard, WeakObservableVec};
 pub use derived::{Dependency, DependentHandle, Derived, Recompute};
 pub use error::ValidationError;
 pub use event::Event;
 pub use guard::{ObserverGuard, ObserverKey, Unobserve};
 pub use observable::Observable;
+pub use observe_any::{FieldChange, FieldKind};
 pub use observers::ObserverList;
 pub use validated::ValidatedObservable;
 
 /// Re-exported so that users bind signals without naming a second version of the crate.
 pub use futures_signals;
+
+/// Support for the code [`has_traits!`] generates; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::observe_any::{AnyObserver, ObserveField};
+}
 
 pub mod guide {
     //! The user-guide chapter on observable values, with every example compiled and run as a test.

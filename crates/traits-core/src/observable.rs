@@ -1,12 +1,14 @@
 //! [`Observable`]: a typed value that notifies on change.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt;
 use std::rc::{Rc, Weak};
 
 use futures_signals::signal::{Mutable, MutableSignalCloned};
 
+use crate::cached::{ChangeCounter, Counted};
 use crate::callback::Callback;
+use crate::chain::{self, Holder, ObservableValue};
 use crate::derived::{Dependency, DependentHandle, Derived};
 use crate::guard::{ObserverGuard, ObserverKey, Unobserve};
 use crate::observers::{ObserverList, Tier};
@@ -57,6 +59,8 @@ pub(crate) struct ValueCell<T> {
     /// Mirrors `value` once somebody asked for a signal.
     mutable: OnceCell<Mutable<T>>,
     observers: ObserverList<(T, T)>,
+    /// The number of stored changes, for the cached derived properties that depend on it.
+    changes: Cell<u64>,
 }
 
 impl<T: Clone + PartialEq + 'static> ValueCell<T> {
@@ -65,6 +69,7 @@ impl<T: Clone + PartialEq + 'static> ValueCell<T> {
             value: RefCell::new(value),
             mutable: OnceCell::new(),
             observers: ObserverList::new(),
+            changes: Cell::new(0),
         }
     }
 
@@ -86,6 +91,7 @@ impl<T: Clone + PartialEq + 'static> ValueCell<T> {
             }
             std::mem::replace(&mut *current, value)
         };
+        self.changes.set(self.changes.get() + 1);
         if self.mutable.get().is_some() || !self.observers.is_empty() {
             self.notify(old);
         }
@@ -136,6 +142,12 @@ impl<T: Clone + PartialEq + 'static> ValueCell<T> {
 
     pub(crate) fn observer_count(&self) -> usize {
         self.observers.len()
+    }
+}
+
+impl<T> Counted for ValueCell<T> {
+    fn count(&self) -> Option<u64> {
+        Some(self.changes.get())
     }
 }
 
@@ -226,6 +238,60 @@ impl<T: Clone + PartialEq + 'static> Observable<T> {
         self.inner.observe(observer, self.owner())
     }
 
+    /// Observes `field` of the object this observable holds (Traits' `observe("child.value")`),
+    /// following the held object as it changes: `observer` is called with `(old, new)`
+    /// [resolved](Holder::Resolved) values (the field's value for an `Rc<Child>`, `Option` of it
+    /// for an `Option<Rc<Child>>`) until the guard drops.
+    ///
+    /// * A change of the current object's field notifies, as [`observe`](Self::observe) would.
+    /// * When this observable switches to another object, the old one is unobserved first, then
+    ///   the observer is called once with the old and the new resolved value if they differ
+    ///   (a switch between objects whose fields are equal is silent).
+    /// * An object this observable no longer holds is never heard again, not even while the
+    ///   switch is still queued behind a running notification of this observable.
+    /// * The rules of re-entrancy and panics are those of the observables involved; the
+    ///   observer runs at rank 0 of the field's list, among its other observers.
+    ///
+    /// The field is any [`ObservableValue`]: an [`Observable`], a
+    /// [`ValidatedObservable`](crate::ValidatedObservable) or a [`Derived`].
+    ///
+    /// ```
+    /// use std::{cell::RefCell, rc::Rc};
+    /// use traits_core::{has_traits, Observable};
+    ///
+    /// has_traits! {
+    ///     pub struct Document { pub title: String = String::new() }
+    /// }
+    /// let doc = |title: &str| { let d = Document::new(); d.title.set(title.into()); Rc::new(d) };
+    ///
+    /// let (first, second) = (doc("a"), doc("b"));
+    /// let active: Observable<Option<Rc<Document>>> = Observable::new(Some(first.clone()));
+    /// let seen = Rc::new(RefCell::new(Vec::new()));
+    /// let _guard = active.observe_chain(|d| &d.title, {
+    ///     let seen = seen.clone();
+    ///     move |old, new| seen.borrow_mut().push((old.clone(), new.clone()))
+    /// });
+    /// first.title.set("a2".into());
+    /// active.set(Some(second.clone())); // switches: "a2" -> "b"
+    /// first.title.set("a3".into()); // not held any more: not heard
+    /// active.set(None);
+    /// assert_eq!(*seen.borrow(), [
+    ///     (Some("a".into()), Some("a2".into())),
+    ///     (Some("a2".into()), Some("b".into())),
+    ///     (Some("b".into()), None),
+    /// ]);
+    /// ```
+    pub fn observe_chain<O, A, C>(&self, field: A, observer: C) -> ObserverGuard
+    where
+        T: Holder,
+        O: ObservableValue + 'static,
+        A: Fn(&T::Child) -> &O + 'static,
+        C: Fn(&T::Resolved<O::Value>, &T::Resolved<O::Value>) + 'static,
+        T::Resolved<O::Value>: Clone + PartialEq + 'static,
+    {
+        chain::observe(&self.inner, field, observer)
+    }
+
     /// A futures-signals [`Signal`](futures_signals::signal::Signal) of the value: the current
     /// value first, then the latest value whenever the signal is polled after changes
     /// (intermediate values may be skipped; use [`observe`](Self::observe) to see every change).
@@ -273,6 +339,10 @@ impl<T: Clone + PartialEq + 'static> Observable<T> {
 impl<T: Clone + PartialEq + 'static> Dependency for Observable<T> {
     fn add_dependent(&self, dependent: DependentHandle) -> ObserverGuard {
         self.inner.add_dependent(dependent, self.owner())
+    }
+
+    fn change_counter(&self) -> Option<ChangeCounter> {
+        Some(ChangeCounter::new(self.inner.clone()))
     }
 }
 

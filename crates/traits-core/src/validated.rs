@@ -5,6 +5,8 @@ use std::rc::Rc;
 
 use futures_signals::signal::MutableSignalCloned;
 
+use crate::cached::ChangeCounter;
+use crate::chain::{Holder, ObservableValue};
 use crate::derived::{Dependency, DependentHandle, Derived};
 use crate::error::ValidationError;
 use crate::guard::ObserverGuard;
@@ -118,6 +120,40 @@ impl<T: Clone + PartialEq + 'static> ValidatedObservable<T> {
         self.value.observe(observer)
     }
 
+    /// Observes `field` of the object this value holds, following it from one object to the
+    /// next: see [`Observable::observe_chain`].
+    ///
+    /// ```
+    /// use std::{cell::Cell, rc::Rc};
+    /// use traits_core::{has_traits, ValidatedObservable};
+    ///
+    /// has_traits! { pub struct Track { pub volume: u8 = 50 } }
+    /// let first = Rc::new(Track::new());
+    /// let playing = ValidatedObservable::new(first.clone(), |_| Ok(()))?;
+    /// let volume = Rc::new(Cell::new(0));
+    /// let _guard = playing.observe_chain(|track| &track.volume, {
+    ///     let volume = volume.clone();
+    ///     move |_, new| volume.set(*new)
+    /// });
+    /// first.volume.set(60);
+    /// assert_eq!(volume.get(), 60);
+    /// let second = Track::new();
+    /// second.volume.set(10);
+    /// playing.try_set(Rc::new(second))?;
+    /// assert_eq!(volume.get(), 10);
+    /// # Ok::<(), traits_core::ValidationError>(())
+    /// ```
+    pub fn observe_chain<O, A, C>(&self, field: A, observer: C) -> ObserverGuard
+    where
+        T: Holder,
+        O: ObservableValue + 'static,
+        A: Fn(&T::Child) -> &O + 'static,
+        C: Fn(&T::Resolved<O::Value>, &T::Resolved<O::Value>) + 'static,
+        T::Resolved<O::Value>: Clone + PartialEq + 'static,
+    {
+        self.value.observe_chain(field, observer)
+    }
+
     /// A futures-signals signal of the value (latest-value view).
     ///
     /// ```
@@ -145,6 +181,10 @@ impl<T: Clone + PartialEq + 'static> ValidatedObservable<T> {
 impl<T: Clone + PartialEq + 'static> Dependency for ValidatedObservable<T> {
     fn add_dependent(&self, dependent: DependentHandle) -> ObserverGuard {
         self.value.add_dependent(dependent)
+    }
+
+    fn change_counter(&self) -> Option<ChangeCounter> {
+        self.value.change_counter()
     }
 }
 

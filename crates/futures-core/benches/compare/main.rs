@@ -23,6 +23,9 @@
 //! workload=flood variant=NAME frames=F of=120 worst_ms=W age_frames=A lost=L load=L
 //! ```
 //!
+//! `workload=collections` (`collections.rs`) has a floor of its own: item events of the
+//! observable list against a bare futures-signals `MutableVec` and its diff signal.
+//!
 //! The last two are not against the floor: `stream-peers` (`stream_peers.rs`) sets the
 //! library's message rates beside plain channels, and `flood` (`flood.rs`) runs a GUI's frame
 //! loop beside a worker that floods it, for the library's modes and for two peers.
@@ -50,6 +53,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
+mod collections;
 mod flood;
 mod floor;
 mod library;
@@ -280,6 +284,15 @@ fn main() {
                 percentile(&library_all, 0.99),
                 percentile(&floor_all, 0.99),
                 median_us / floor_median_us
+            );
+        }
+        if wanted("collections") {
+            compare_rates(
+                "collections",
+                load,
+                scaled(2_000_000),
+                collections::floor_collections,
+                collections::library_collections,
             );
         }
         if wanted("stream-peers") {

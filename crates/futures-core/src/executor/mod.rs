@@ -8,4 +8,5 @@
 pub(crate) mod budget;
 pub(crate) mod builder;
 pub(crate) mod event_loop;
+pub(crate) mod live_futures;
 pub(crate) mod traits_executor;

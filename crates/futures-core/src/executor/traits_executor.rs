@@ -7,12 +7,13 @@ use std::rc::{Rc, Weak};
 use std::sync::Arc;
 use std::time::Duration;
 
-use traits_core::{Dependency, Derived, Observable};
+use traits_core::{Dependency, Derived, Observable, ObservableVec};
 
 use crate::error::{drop_caught, RunTimeout, ShutdownError, StopError, SubmitError};
 use crate::executor::builder::{default_workers, ExecutorBuilder, PoolChoice};
+use crate::executor::live_futures::{LiveFuture, LiveFutures};
 use crate::future::spec::TaskSpec;
-use crate::future::task_future::TaskFuture;
+use crate::future::task_future::{ErasedFuture, TaskFuture};
 use crate::pool::queued_task::QueuedTask;
 use crate::pool::worker_pool::PoolClosed;
 use crate::routing::announcements::DEFAULT_WARN_AFTER;
@@ -115,6 +116,8 @@ pub(crate) struct Inner {
     warn_undispatched_after: Cell<Option<Duration>>,
     /// Armed deadlines and their timer thread (`deadline.rs`).
     pub(crate) deadlines: Deadlines,
+    /// The live futures' list, made by the first `live_futures()`.
+    live: OnceCell<LiveFutures>,
 }
 
 impl TraitsExecutor {
@@ -158,6 +161,7 @@ impl TraitsExecutor {
                 dispatchers: Cell::new(0),
                 warn_undispatched_after: Cell::new(Some(DEFAULT_WARN_AFTER)),
                 deadlines: Deadlines::default(),
+                live: OnceCell::new(),
             }),
         }
     }
@@ -268,7 +272,12 @@ impl TraitsExecutor {
         });
         let (future, queued) = made.expect("insert calls its closure");
         match panic::catch_unwind(AssertUnwindSafe(|| self.inner.pool.execute(queued))) {
-            Ok(Ok(())) => Ok(future),
+            Ok(Ok(())) => {
+                if let Some(live) = self.inner.live.get() {
+                    live.track(future.erased());
+                }
+                Ok(future)
+            }
             Ok(Err(PoolClosed)) => {
                 // The pool dropped the task unrun (a panic of its `Drop` was caught there), and
                 // so queued an ending for its future; forget the pipe instead, since the caller
@@ -291,6 +300,51 @@ impl TraitsExecutor {
 
     pub(crate) fn router(&self) -> &Router {
         self.inner.router()
+    }
+
+    /// The futures of this executor that are not done, as an observable list, for a
+    /// task-manager panel: an entry ([`LiveFuture`]: state, progress, cancel) is appended when
+    /// a task is submitted and removed when its future reaches a final state (`Completed`,
+    /// `Failed` or `Cancelled`), inside the dispatch that ends it.
+    ///
+    /// The list is made on the first call, with the futures already running (in no particular
+    /// order), and every call returns it; until then the executor keeps no list, so code that
+    /// never asks pays nothing. Observe it for each change, or bind
+    /// [`signal_vec`](ObservableVec::signal_vec) to a list widget. It lists the futures of
+    /// `submit` and the functions and submitters built on it, not detached futures (groups,
+    /// chains). The list is the executor's to change: changing it yourself only confuses the
+    /// panel.
+    ///
+    /// ```
+    /// use traits_futures::{submit_call, TraitsExecutor};
+    /// let executor = TraitsExecutor::new();
+    /// let live = executor.live_futures();
+    /// let _panel = live.observe(|change| println!("task list: {change:?}"));
+    /// let future = submit_call(&executor, || 1 + 1)?;
+    /// assert_eq!(live.len(), 1);
+    /// executor.run_until(|| future.done().get(), None)?;
+    /// assert_eq!(live.len(), 0);
+    /// # executor.shutdown(None)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn live_futures(&self) -> ObservableVec<LiveFuture> {
+        self.inner
+            .live
+            .get_or_init(|| {
+                let running = self
+                    .inner
+                    .router
+                    .get()
+                    .map(Router::tasks)
+                    .unwrap_or_default();
+                LiveFutures::new(running.into_iter().filter_map(|target| {
+                    let view = target.future_view()?;
+                    view.downcast::<Rc<dyn ErasedFuture>>()
+                        .ok()
+                        .map(|view| *view)
+                }))
+            })
+            .list()
     }
 
     /// Whether `submit` would accept a task now (`Running`, and no `stop()` begun).

@@ -1,7 +1,10 @@
 //! The future as the router sees it: a [`PipeTarget`] that takes its messages one at a time
 //! from its pipe's main-thread end.
 
-use crate::future::task_future::{FutureHandler, Inner as FutureInner};
+use std::any::Any;
+use std::rc::Rc;
+
+use crate::future::task_future::{ErasedFuture, FutureHandler, Inner as FutureInner};
 use crate::routing::pipe::PipeTarget;
 use crate::state::CancelReason;
 #[cfg(loom)]
@@ -66,6 +69,10 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
 
     fn orphan(&self) {
         FutureInner::orphan(self);
+    }
+
+    fn future_view(self: Rc<Self>) -> Option<Box<dyn Any>> {
+        Some(Box::new(self as Rc<dyn ErasedFuture>))
     }
 
     fn close(&self, after_final_message: bool) {

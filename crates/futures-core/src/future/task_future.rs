@@ -7,7 +7,7 @@ use std::ops::Deref;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use traits_core::{ObserverKey, Unobserve};
+use traits_core::{Derived, ObserverKey, Unobserve};
 
 use crate::error::{NotAvailable, ProtocolViolation, TaskError};
 use crate::future::machine::{self, Effect, MachineState};
@@ -18,11 +18,13 @@ use crate::routing::pipe_shared::PipeOwner;
 use crate::state::Input;
 use crate::state::{CancelReason, FutureState};
 
+mod erased;
 mod orphan;
 mod reentry;
 mod suspension;
 mod weak;
 
+pub(crate) use erased::ErasedFuture;
 use orphan::Delivery;
 use reentry::Handling;
 use suspension::Suspension;
@@ -85,6 +87,42 @@ pub trait FutureHandler: 'static {
     /// never re-entrantly for one future (see
     /// [cancel-first](FutureHandler#cancel-first-even-re-entrantly)).
     fn on_message(&self, message: Self::Message);
+
+    /// The task's progress as a fraction (0.0 to 1.0; `None` while unknown), if this task type
+    /// reports any: what the executor's [`live_futures`](crate::TraitsExecutor::live_futures)
+    /// shows for a future of this handler. Called once per future, when it enters that list.
+    /// The default is `None` (no progress); steps futures and progress futures with numeric
+    /// reports have one.
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    /// use traits_core::{Dependency, Derived, Observable};
+    /// use traits_futures::FutureHandler;
+    ///
+    /// /// Counts files copied out of a known total.
+    /// struct CopyHandler { copied: Observable<u32>, total: u32 }
+    ///
+    /// impl FutureHandler for CopyHandler {
+    ///     type Message = u32;
+    ///     type Output = ();
+    ///     type Error = Infallible;
+    ///     fn on_message(&self, copied: u32) { self.copied.set(copied); }
+    ///     fn progress_fraction(&self) -> Option<Derived<Option<f64>>> {
+    ///         let (copied, total) = (self.copied.clone(), self.total);
+    ///         Some(Derived::new(&[&self.copied as &dyn Dependency], move || {
+    ///             Some(f64::from(copied.get()) / f64::from(total))
+    ///         }))
+    ///     }
+    /// }
+    ///
+    /// let handler = CopyHandler { copied: Observable::new(0), total: 4 };
+    /// let fraction = handler.progress_fraction().unwrap();
+    /// handler.on_message(1);
+    /// assert_eq!(fraction.get(), Some(0.25));
+    /// ```
+    fn progress_fraction(&self) -> Option<Derived<Option<f64>>> {
+        None
+    }
 }
 
 /// What feeds a future and hears its cancel: the pipe from an executor's task (whose flag tells

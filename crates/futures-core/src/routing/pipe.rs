@@ -7,9 +7,11 @@
 //! the shared slot until its turn comes: the main side only notes that it is there, which keeps
 //! every future a result-sized slot smaller.
 
+use std::any::Any;
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::mem;
+use std::rc::Rc;
 
 use crate::routing::message::TaskMessage;
 pub(crate) use crate::routing::pipe_shared::{Head, PipeOwner, PipeShared};
@@ -61,6 +63,11 @@ pub(crate) trait PipeTarget {
     /// it among the live tasks. `cancel` and `orphan` close it.
     fn is_service(&self) -> bool {
         false
+    }
+    /// The future this pipe feeds, as the layer that made it sees it (boxed as `Any`: the
+    /// router knows no futures), for listing the live futures; `None` for a service.
+    fn future_view(self: Rc<Self>) -> Option<Box<dyn Any>> {
+        None
     }
 }
 

@@ -230,6 +230,16 @@ impl Router {
         self.pipes.borrow().len() - self.services.get()
     }
 
+    /// Every live task's target (services left out), in the table's order.
+    pub(crate) fn tasks(&self) -> Vec<Rc<dyn PipeTarget>> {
+        let pipes = self.pipes.borrow();
+        pipes
+            .values()
+            .filter(|target| !target.is_service())
+            .cloned()
+            .collect()
+    }
+
     /// Cancels every live future (executor stop), even if an observer panics; returns the first
     /// panic for the caller to resume after its own bookkeeping.
     pub(crate) fn cancel_all(&self) -> Option<Box<dyn Any + Send>> {

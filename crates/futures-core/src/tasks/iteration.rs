@@ -1,12 +1,13 @@
 //! Background iterations: items arrive one by one on the main thread ([`submit_iteration`],
 //! [`submit_generator`]).
 
+use std::cell::OnceCell;
 use std::convert::Infallible;
 use std::fmt;
 use std::marker::PhantomData;
 use std::num::NonZeroUsize;
 
-use traits_core::Event;
+use traits_core::{Event, ObservableVec};
 
 use crate::error::{SubmitError, TaskCancelled};
 use crate::executor::traits_executor::TraitsExecutor;
@@ -31,6 +32,8 @@ use crate::routing::background_task::{BackgroundTask, TaskContext};
 pub struct IterationHandler<I, R = (), E = Infallible> {
     /// Every item the task yields, in order (lossless). `items.signal()` is the latest item.
     pub items: Event<I>,
+    /// The list [`items_vec`](TaskFuture::items_vec) fills, made on its first call.
+    collected: OnceCell<ObservableVec<I>>,
     _types: PhantomData<fn() -> (R, E)>,
 }
 
@@ -38,6 +41,7 @@ impl<I: 'static, R, E> Default for IterationHandler<I, R, E> {
     fn default() -> Self {
         IterationHandler {
             items: Event::new(),
+            collected: OnceCell::new(),
             _types: PhantomData,
         }
     }
@@ -106,6 +110,47 @@ impl<I: Send + 'static, R: Send + 'static, E: Send + 'static>
     /// ```
     pub fn items(&self) -> &Event<I> {
         &self.handler().items
+    }
+}
+
+impl<I: Clone + Send + 'static, R: Send + 'static, E: Send + 'static>
+    TaskFuture<IterationHandler<I, R, E>>
+{
+    /// The items as an observable list: every item delivered from the first call on is pushed
+    /// to it, in order, so that a results table binds in one call (its observers hear each
+    /// push, its [`signal_vec`](ObservableVec::signal_vec) drives a list widget).
+    ///
+    /// Every call returns the same list. Items are delivered only when this thread dispatches,
+    /// so a call right after the submit sees every item. The list is the caller's to change
+    /// too (sort it, clear it); the future only pushes. It lives as long as the future or a
+    /// handle to it.
+    ///
+    /// ```
+    /// use traits_futures::{submit_iteration, TraitsExecutor};
+    /// let executor = TraitsExecutor::new();
+    /// let future = submit_iteration(&executor, || ["a", "b", "c"])?;
+    /// let rows = future.items_vec();
+    /// let _table = rows.observe(|change| println!("row change: {change:?}"));
+    /// executor.run_until(|| future.done().get(), None)?;
+    /// assert_eq!(rows.to_vec(), ["a", "b", "c"]);
+    /// # executor.shutdown(None)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn items_vec(&self) -> ObservableVec<I> {
+        let handler = self.handler();
+        handler
+            .collected
+            .get_or_init(|| {
+                let list = ObservableVec::new();
+                let target = list.clone();
+                // Held by the event, which lives as long as the future.
+                handler
+                    .items
+                    .observe(move |item| target.push(item.clone()))
+                    .detach();
+                list
+            })
+            .clone()
     }
 }
 

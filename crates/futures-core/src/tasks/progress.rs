@@ -6,12 +6,13 @@
 //! are delivered is the task's [`ProgressDelivery`]: every one (lossless, the default), or the
 //! latest, coalesced on the worker (`delivery.rs`).
 
+use std::any::{Any, TypeId};
 use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use traits_core::{Event, Observable};
+use traits_core::{Dependency, Derived, Event, Observable};
 
 use crate::error::{SubmitError, TaskCancelled};
 use crate::executor::traits_executor::TraitsExecutor;
@@ -119,6 +120,57 @@ where
         self.progress.set(Some(report.clone()));
         self.reports.fire(report);
     }
+
+    /// For the executor's live futures: the latest report as a fraction, when the report type
+    /// is a number (`f64` or `f32`, clamped to 0.0..=1.0) or a `(done, total)` pair of `u32`,
+    /// `u64` or `usize`; no progress for other report types.
+    fn progress_fraction(&self) -> Option<Derived<Option<f64>>> {
+        report_fraction::<P>(None)?;
+        let progress = self.progress.clone();
+        let fraction =
+            move || progress.with(|report| report.as_ref().and_then(|r| report_fraction(Some(r))?));
+        Some(Derived::new(&[&self.progress as &dyn Dependency], fraction))
+    }
+}
+
+/// A report as a fraction: `Some(fraction)` for a report of one of the numeric types
+/// [`ProgressHandler::progress_fraction`] knows (`Some(None)` for no report, or a total of 0),
+/// `None` for any other type.
+fn report_fraction<P: 'static>(report: Option<&P>) -> Option<Option<f64>> {
+    fn pair<N: Copy + Into<f64>>(done: N, total: N) -> Option<f64> {
+        let total: f64 = total.into();
+        (total > 0.0).then(|| (done.into() / total).clamp(0.0, 1.0))
+    }
+    let id = TypeId::of::<P>();
+    let known = [
+        TypeId::of::<f64>(),
+        TypeId::of::<f32>(),
+        TypeId::of::<(u32, u32)>(),
+        TypeId::of::<(u64, u64)>(),
+        TypeId::of::<(usize, usize)>(),
+    ];
+    if !known.contains(&id) {
+        return None;
+    }
+    let Some(report) = report else {
+        return Some(None);
+    };
+    let report = report as &dyn Any;
+    let fraction = if let Some(&f) = report.downcast_ref::<f64>() {
+        Some(f.clamp(0.0, 1.0))
+    } else if let Some(&f) = report.downcast_ref::<f32>() {
+        Some(f64::from(f).clamp(0.0, 1.0))
+    } else if let Some(&(done, total)) = report.downcast_ref::<(u32, u32)>() {
+        pair(done, total)
+    } else if let Some(&(done, total)) = report.downcast_ref::<(u64, u64)>() {
+        // Counts beyond 2^53 lose precision as `f64`, which a fraction does not mind.
+        pair(done as f64, total as f64)
+    } else if let Some(&(done, total)) = report.downcast_ref::<(usize, usize)>() {
+        pair(done as f64, total as f64)
+    } else {
+        None
+    };
+    Some(fraction)
 }
 
 /// The future of a progress task: reports of type `P` through

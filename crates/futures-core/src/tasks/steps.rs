@@ -236,6 +236,11 @@ impl<T: Send + 'static, E: Send + 'static> FutureHandler for StepsHandler<T, E> 
         }
         self.record.set(steps);
     }
+
+    /// [`fraction`](Self::fraction), for the executor's live futures.
+    fn progress_fraction(&self) -> Option<Derived<Option<f64>>> {
+        Some(self.fraction.clone())
+    }
 }
 
 /// The future of a steps task: progress as [`Steps`] (a message, a total, a count), each an
