@@ -89,10 +89,9 @@ impl<T: 'static> Event<T> {
     /// ticks.fire(3);
     /// assert_eq!(total.get(), 5);
     /// ```
+    #[inline]
     pub fn fire(&self, value: T) {
-        if !self.inner.observers.is_empty() {
-            self.inner.observers.emit(value);
-        }
+        self.inner.observers.emit(value);
     }
 
     /// Registers `observer`, called with every fired value until the guard drops.

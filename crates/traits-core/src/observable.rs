@@ -92,13 +92,23 @@ impl<T: Clone + PartialEq + 'static> ValueCell<T> {
             std::mem::replace(&mut *current, value)
         };
         self.changes.set(self.changes.get() + 1);
+        if self.mutable.get().is_some() || !self.observers.is_empty() {
+            self.notify(old);
+        }
+        true
+    }
+
+    /// Tells the signal's mirror and the observers of a change from `old`. Apart from
+    /// [`set`](Self::set), whose common case (nobody listens) thus needs no stack frame of
+    /// its own.
+    #[inline(never)]
+    fn notify(&self, old: T) {
         if let Some(mutable) = self.mutable.get() {
             mutable.set(self.get());
         }
         if !self.observers.is_empty() {
             self.observers.emit((old, self.get()));
         }
-        true
     }
 
     pub(crate) fn observe(

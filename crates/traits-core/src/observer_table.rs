@@ -117,6 +117,32 @@ impl<A> Table<A> {
             .set(if on { counter | flag } else { counter & !flag });
     }
 
+    /// The whole counter: the serial number and the flags. An emission compares it before and
+    /// after a callback runs: if it is the same, the callback changed nothing in the table (a
+    /// registration takes a serial, a removal during a notification sets [`DIRTY`], a queued
+    /// payload or a second slot allocates the overflow).
+    #[inline]
+    pub(crate) fn counter(&self) -> u64 {
+        self.counter.get()
+    }
+
+    /// Sets the counter to a value [`counter`](Self::counter) returned, give or take
+    /// [`NOTIFYING`] (the lone-callback path's bracket around its call).
+    #[inline]
+    pub(crate) fn restore_counter(&self, counter: u64) {
+        self.counter.set(counter);
+    }
+
+    /// The first slot's callback, moved out (to call it), if the first slot is the only one, is
+    /// live and holds its callback, and no notification runs: the common case of an emission.
+    #[inline]
+    pub(crate) fn take_lone(&self, counter: u64) -> Option<Callback<A>> {
+        if counter & (NOTIFYING | HAS_OVERFLOW) != 0 || !self.first_key.get()?.is_live() {
+            return None;
+        }
+        self.first_callback.take()
+    }
+
     /// Runs `step` on the overflow, allocating it if `create` and it is missing; `None` if it is
     /// missing and not created. The overflow is out of its cell meanwhile: `step` runs no user
     /// code (see the module's documentation).
@@ -176,6 +202,16 @@ impl<A> Table<A> {
                 .any(|slot| slot.key.is_live() && visit(slot.key))
         })
         .unwrap_or(false)
+    }
+
+    /// No live registration. Answered from the first slot and the flags when it can be (a
+    /// live first slot, or no overflow): observables ask before every notification.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        if self.first_key.get().is_some_and(KeyWord::is_live) {
+            return false;
+        }
+        !self.flag(HAS_OVERFLOW) || !self.any_live(|_| true)
     }
 
     pub(crate) fn live(&self) -> usize {

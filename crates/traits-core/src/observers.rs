@@ -235,8 +235,9 @@ impl<A: 'static> ObserverList<A> {
     /// ```
     /// assert!(traits_core::ObserverList::<u8>::new().is_empty());
     /// ```
+    #[inline]
     pub fn is_empty(&self) -> bool {
-        !self.table.any_live(|_| true)
+        self.table.is_empty()
     }
 
     /// Number of registered callbacks and dependents.
@@ -254,26 +255,62 @@ impl<A: 'static> ObserverList<A> {
     /// ```
     /// traits_core::ObserverList::new().emit("nobody listens");
     /// ```
+    #[inline]
     pub fn emit(&self, payload: A) {
         let table = &self.table;
+        let counter = table.counter();
+        // The common case: one live registration, no overflow, no notification running. Its
+        // callback is taken and called; if the table is exactly as it was afterwards (the
+        // callback registered, removed and emitted nothing, and asked to stay), it goes back
+        // and the notification is over, with no further bookkeeping.
+        let Some(callback) = table.take_lone(counter) else {
+            return self.emit_to_many(payload);
+        };
+        table.restore_counter(counter | NOTIFYING);
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| callback.call(&payload)));
+        if matches!(outcome, Ok(true)) && table.counter() == counter | NOTIFYING {
+            table.put_callback(0, callback);
+            table.restore_counter(counter);
+            return;
+        }
+        self.finish_lone(callback, outcome, payload);
+    }
+
+    /// [`emit`](Self::emit) after the lone callback's call changed something (or panicked):
+    /// the general bookkeeping. Out of line, so that the common case stays small.
+    #[cold]
+    #[inline(never)]
+    fn finish_lone(&self, callback: Callback<A>, outcome: Result<bool, PanicPayload>, payload: A) {
+        let mut first_panic = None;
+        self.restore(0, callback, outcome, &mut first_panic);
+        drop(payload);
+        self.finish(first_panic);
+    }
+
+    /// [`emit`](Self::emit) when the lone-callback case does not apply: none, several, or a
+    /// notification already running (then `payload` is queued).
+    #[inline(never)]
+    fn emit_to_many(&self, payload: A) {
+        let table = &self.table;
+        if self.is_empty() {
+            return;
+        }
         if table.flag(NOTIFYING) {
             // The running notification delivers it, in order.
             table.queue(payload);
             return;
         }
         table.set_flag(NOTIFYING, true);
-        // The common case, one live registration and nothing else: its callback is taken right
-        // away (while no notification runs, a live slot holds its callback).
-        let lone = match table.key_at(0) {
-            Some(key) if key.is_live() && table.slot_count() == 1 => table.take_callback(0),
-            _ => None,
-        };
         let mut first_panic: Option<PanicPayload> = None;
-        match lone {
-            Some(callback) => self.run_and_restore(0, callback, &payload, &mut first_panic),
-            None => self.deliver(&payload, &mut first_panic),
-        }
+        self.deliver(&payload, &mut first_panic);
         drop(payload);
+        self.finish(first_panic);
+    }
+
+    /// Ends a notification: delivers every payload queued meanwhile, clears the flag, compacts
+    /// the table if tombstones were left, and resumes the first panic, if any.
+    fn finish(&self, mut first_panic: Option<PanicPayload>) {
+        let table = &self.table;
         loop {
             let next = table.dequeue();
             if next.is_none() {
@@ -347,7 +384,21 @@ impl<A: 'static> ObserverList<A> {
         payload: &A,
         first_panic: &mut Option<PanicPayload>,
     ) {
-        let keep = match panic::catch_unwind(AssertUnwindSafe(|| callback.call(payload))) {
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| callback.call(payload)));
+        self.restore(index, callback, outcome, first_panic);
+    }
+
+    /// After `callback`, taken from the slot at `index`, was called: puts it back (or drops it,
+    /// if it asked to be unregistered, or was removed meanwhile); a panic is kept in
+    /// `first_panic`.
+    fn restore(
+        &self,
+        index: usize,
+        callback: Callback<A>,
+        outcome: Result<bool, PanicPayload>,
+        first_panic: &mut Option<PanicPayload>,
+    ) {
+        let keep = match outcome {
             Ok(keep) => keep,
             Err(panic) => {
                 first_panic.get_or_insert(panic);

@@ -146,10 +146,25 @@ pub(crate) fn run(load: Load, n: usize) {
         let mut library = Vec::new();
         let mut peers: Vec<Vec<f64>> = vec![Vec::new(); PEERS.len()];
         settle_allocator();
-        for _ in 0..rounds() {
+        let verbose = std::env::var_os("BENCH_VERBOSE").is_some();
+        for round in 0..rounds() {
             library.push(task.library_rate(n));
             for (peer, rates) in PEERS.iter().zip(&mut peers) {
                 rates.push(peer.rate(n));
+            }
+            if verbose {
+                let peer_rates: Vec<String> = PEERS
+                    .iter()
+                    .zip(&peers)
+                    .map(|(peer, rates)| format!("{}={:.0}", peer.name(), rates[round]))
+                    .collect();
+                eprintln!(
+                    "  stream-peers task={} load={} round {round}: lib_rate={:.0} {}",
+                    task.name(),
+                    load.name(),
+                    library[round],
+                    peer_rates.join(" ")
+                );
             }
         }
         let lib_rate = median(library);

@@ -24,6 +24,21 @@ impl<H: FutureHandler> PipeTarget for FutureInner<H> {
         let mut delivered = 0;
         let mut refilled = false;
         while budget > 0 {
+            // A straight run of custom messages while `Executing`: the machine's answer for
+            // them is known (deliver, same state), so they go to the handler directly. The
+            // state is read again for every message: an observer may cancel, or finish the
+            // future from a nested loop.
+            if self.is_executing() {
+                if let Some(custom) = endpoint.pop_custom() {
+                    self.deliver(custom);
+                    delivered += 1;
+                    budget -= 1;
+                    if stop() || self.is_done() {
+                        break;
+                    }
+                    continue;
+                }
+            }
             let Some(message) = endpoint.next(&mut refilled) else {
                 break;
             };

@@ -548,6 +548,12 @@ impl<H: FutureHandler> Inner<H> {
         self.machine.get().public().is_done()
     }
 
+    /// `Executing`: a custom message would be delivered, with no change of state.
+    #[inline]
+    pub(crate) fn is_executing(&self) -> bool {
+        self.machine.get() == MachineState::Executing
+    }
+
     pub(crate) fn endpoint(&self) -> Option<Endpoint<'_, H::Message, H::Output, H::Error>> {
         match &self.driver {
             Driver::Pipe(endpoint) => Some(endpoint.with_marks(&self.batch)),

@@ -144,6 +144,21 @@ impl<M, T, E> Endpoint<'_, M, T, E> {
         })
     }
 
+    /// The next custom message of the local batch, if it is what comes next: no head is
+    /// waiting before it. `None` says nothing more than that ([`next`](Self::next) knows the
+    /// rest: the final message, a refill).
+    #[inline]
+    pub(crate) fn pop_custom(&self) -> Option<M> {
+        if self.marks.get().head.is_some() {
+            return None;
+        }
+        let customs = &self.endpoint.customs;
+        let mut local = customs.take()?;
+        let custom = local.pop_front();
+        customs.set(Some(local));
+        custom
+    }
+
     fn customs_len(&self) -> usize {
         let customs = self.endpoint.customs.take();
         let len = customs.as_ref().map_or(0, |customs| customs.len());

@@ -185,9 +185,8 @@ fn push<M, K, T, E>(
     let set = match (phase(marks), message) {
         (Phase::Fresh, TaskMessage::Started) => HEAD_STARTED | OPEN,
         (Phase::Fresh, TaskMessage::Abandoned) => HEAD_ABANDONED | ENDED,
-        (Phase::Open, TaskMessage::Custom(custom)) => {
-            slot.push_custom(custom).map_err(TaskMessage::Custom)?;
-            0
+        (_, TaskMessage::Custom(custom)) => {
+            return push_custom(slot, word, custom).map_err(TaskMessage::Custom);
         }
         (Phase::Open, TaskMessage::Returned(value)) => {
             slot.push_tail(Ok(value)).map_err(tail_message)?;
@@ -200,6 +199,28 @@ fn push<M, K, T, E>(
         (_, message) => return Err(message),
     };
     Ok(word.set(set | SCHEDULED) & SCHEDULED == 0)
+}
+
+/// [`push`] for a custom message, the one a stream sends again and again: allowed only while
+/// `Open` (after `S`, before the final message) and not closed.
+#[inline]
+fn push_custom<M, K, T, E>(
+    slot: &mut Slot<M, K, T, E>,
+    word: &PipeWord,
+    custom: M,
+) -> Result<bool, M> {
+    let marks = word.marks();
+    if marks & (CLOSED | OPEN | ENDED) != OPEN {
+        return Err(custom);
+    }
+    slot.push_custom(custom)?;
+    if marks & SCHEDULED != 0 {
+        // Into a batch already announced: nothing to mark. Only the lock's holder clears
+        // `SCHEDULED`, so the marks read above still hold, and the worker saves an atomic
+        // read-modify-write per message of a stream.
+        return Ok(false);
+    }
+    Ok(word.set(SCHEDULED) & SCHEDULED == 0)
 }
 
 /// A final message back as the message it was.
@@ -288,6 +309,15 @@ impl<M, T, E, K> PipeShared<M, T, E, K> {
     pub(crate) fn send(&self, message: TaskMessage<M, T, E>) {
         let pushed = push(&mut self.lock(), &self.word, message);
         self.pushed(pushed);
+    }
+
+    /// The worker's side for a custom message with no wait to make: [`send`](Self::send)
+    /// without the protocol's other cases.
+    pub(crate) fn send_custom_now(&self, custom: M) {
+        match push_custom(&mut self.lock(), &self.word, custom) {
+            Ok(false) => {}
+            pushed => self.pushed(pushed.map_err(TaskMessage::Custom)),
+        }
     }
 
     /// After [`push`], outside the lock: announces a new batch, or drops a refused message.

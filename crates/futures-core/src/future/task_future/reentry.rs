@@ -80,15 +80,30 @@ impl<H: FutureHandler> Inner<H> {
     ///
     /// A panic of the handler (an observer's, resumed by the event it fired) is kept until the
     /// held messages are delivered, then resumed.
-    pub(super) fn deliver(&self, message: H::Message) {
+    pub(crate) fn deliver(&self, message: H::Message) {
         if self.handling.get() != Handling::Idle {
             self.handling.set(Handling::Holding);
             hold(self.address(), message);
             return;
         }
         self.handling.set(Handling::Delivering);
-        let mut first_panic = None;
-        let mut next = Some(message);
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| self.handler.on_message(message)));
+        // The common case: no panic, and nothing arrived meanwhile.
+        if outcome.is_ok() && self.handling.get() == Handling::Delivering {
+            self.handling.set(Handling::Idle);
+            return;
+        }
+        self.deliver_held(outcome.err());
+    }
+
+    /// The rest of [`deliver`](Self::deliver) after its first call of the handler: the
+    /// messages held meanwhile, then the first panic, if any.
+    #[cold]
+    fn deliver_held(&self, mut first_panic: Option<Box<dyn Any + Send>>) {
+        let mut next = None;
+        if self.handling.get() == Handling::Holding {
+            next = self.next_held(&mut first_panic);
+        }
         while let Some(message) = next.take() {
             let outcome =
                 panic::catch_unwind(AssertUnwindSafe(|| self.handler.on_message(message)));

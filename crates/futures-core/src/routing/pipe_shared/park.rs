@@ -23,7 +23,7 @@
 
 use std::num::NonZeroUsize;
 
-use super::{push, PipeShared, Slot, Spill, CANCELLED, CLOSED, SUSPENDED};
+use super::{push_custom, PipeShared, Slot, Spill, CANCELLED, CLOSED, SUSPENDED};
 use crate::error::TaskCancelled;
 use crate::routing::background_task::MessageSink;
 use crate::routing::message::TaskMessage;
@@ -125,19 +125,19 @@ impl<M, T, E, K> MessageSink<M> for PipeShared<M, T, E, K> {
         }
         // The unbounded path: the one load above, then the lock that queues the message.
         if word & SUSPENDED == 0 && capacity.is_none() {
-            self.send(TaskMessage::Custom(message));
+            self.send_custom_now(message);
             return Ok(());
         }
         let limit = capacity.map_or(usize::MAX, NonZeroUsize::get);
         let pushed = {
-            // A closed pipe (the future is done) waits for nothing: `push` refuses the message.
+            // A closed pipe (the future is done) waits for nothing: `push_custom` refuses the message.
             let slot = self.lock_when(|slot, word| {
                 word & CLOSED == 0 && (word & SUSPENDED != 0 || slot.customs_len() >= limit)
             });
             let Ok(mut slot) = slot else {
                 return Err(TaskCancelled);
             };
-            push(&mut slot, &self.word, TaskMessage::Custom(message))
+            push_custom(&mut slot, &self.word, message).map_err(TaskMessage::Custom)
         };
         self.pushed(pushed);
         Ok(())

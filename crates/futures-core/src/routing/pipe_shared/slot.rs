@@ -62,19 +62,25 @@ impl<M, K, T, E> Slot<M, K, T, E> {
     }
 
     /// Queues a custom message; hands it back if the slot cannot hold one (never, in `Open`).
+    #[inline]
     pub(super) fn push_custom(&mut self, custom: M) -> Result<(), M> {
         match self {
             Slot::Spill(spill) => spill.customs.push(custom),
-            Slot::Empty => {
-                *self = Slot::Spill(Box::new(Spill {
-                    customs: vec![custom],
-                    tail: None,
-                    waiter: None,
-                }))
-            }
+            Slot::Empty => self.spill(custom),
             Slot::Task(_) | Slot::Tail(_) => return Err(custom),
         }
         Ok(())
+    }
+
+    /// The first custom message: the box that holds them from now on. Apart from
+    /// [`push_custom`](Self::push_custom), whose every later call (a stream's) then inlines.
+    #[cold]
+    fn spill(&mut self, custom: M) {
+        *self = Slot::Spill(Box::new(Spill {
+            customs: vec![custom],
+            tail: None,
+            waiter: None,
+        }))
     }
 
     /// Queues the final message; hands it back if the slot cannot hold it (never, in `Open`).
