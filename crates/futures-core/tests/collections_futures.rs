@@ -131,7 +131,8 @@ fn a_stop_empties_the_list_as_the_cancelled_futures_end() {
     // Cancelled, not yet ended: still listed.
     assert_eq!(running.state().get(), FutureState::Cancelling);
     assert_eq!(live.len(), 2);
-    release.send(()).unwrap();
+    // If no worker had taken the task yet, the stop abandoned it and dropped the gate.
+    let _ = release.send(());
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
     assert!(running.done().get() && other.done().get());
     assert!(live.is_empty());
