@@ -1,6 +1,6 @@
 //! Behaviour sections A–D (`behaviour.md`) on the process context (issue 27): the same futures,
-//! states, messages and cancels as the thread tests of `future_state.rs`, `call.rs`,
-//! `iteration_*.rs` and `progress.rs`, with the tasks run in child processes. Each test is
+//! states, messages and cancels as the thread tests of `future/state.rs`, `tasks/call.rs`,
+//! `tasks/iteration_*.rs` and `tasks/progress.rs`, with the tasks run in child processes. Each test is
 //! named `<item>_process_…` after the item it proves.
 //!
 //! A task in a child is held with a gate (a Unix socket, `process_common`), never a sleep. A

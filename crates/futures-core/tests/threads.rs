@@ -22,9 +22,15 @@ use std::time::Duration;
 
 use common::threads::{live_threads, settle, TestResult};
 use traits_futures::testing::TEST_TIMEOUT;
-use traits_futures::{submit_call, CallFuture, ThreadPool, TraitsExecutor, WorkerPool};
+use traits_futures::{
+    submit_call, submit_progress, CallFuture, CancelReason, FutureState, ProgressFuture,
+    ThreadPool, TraitsExecutor, WorkerPool,
+};
 
 const SCENARIO_THREAD: &str = "tf-scenario";
+
+/// A test's own guard: far beyond what any wait here needs.
+const GUARD: Duration = Duration::from_secs(10);
 
 /// Re-reads the live threads until there are `expected` of them, or a bound passes.
 fn settle_to(expected: usize) -> Vec<String> {
@@ -195,6 +201,58 @@ fn e80_executor_without_tasks_starts_no_threads() -> TestResult {
         assert_eq!(pool_threads(&with_one), 1);
         used.shutdown(None)?;
         assert_eq!(settle_to(before.len()), before);
+        Ok(())
+    })
+}
+
+/// A task that would run for ever and sends nothing: it only looks at its cancel flag.
+fn endless_silent(executor: &TraitsExecutor) -> ProgressFuture<(), ()> {
+    submit_progress(executor, |reporter| {
+        while !reporter.cancelled() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        Ok(())
+    })
+    .expect("the executor is running")
+}
+
+/// The executor's timer thread for deadlines (issue 24 §6) leaves with the executor, whether it
+/// is shut down or dropped.
+#[test]
+fn stopping_an_executor_with_pending_deadlines_leaks_no_thread() -> TestResult {
+    run_scenario(|| {
+        let before = live_threads();
+        let executor = TraitsExecutor::builder().max_workers(1).build()?;
+        let endless = endless_silent(&executor).with_timeout(&executor, Duration::from_secs(60));
+        executor.run_until(
+            || endless.state().get() == FutureState::Executing,
+            Some(GUARD),
+        )?;
+        // A new thread names itself once it runs: until then it shows its parent's name.
+        let during = settle(|names| names.iter().any(|n| n == "tf-deadlines"));
+        assert!(
+            during.iter().any(|n| n == "tf-deadlines"),
+            "the timer thread runs: {during:?}"
+        );
+        executor.shutdown(Some(TEST_TIMEOUT))?;
+        assert_eq!(endless.cancel_reason(), Some(CancelReason::Stopped));
+        let after = settle(|names| names.len() == before.len());
+        assert_eq!(after, before, "threads leaked");
+
+        // Dropped without shutdown: the timer thread is joined too.
+        let executor = TraitsExecutor::builder().max_workers(1).build()?;
+        let endless = endless_silent(&executor).with_timeout(&executor, Duration::from_secs(60));
+        executor.run_until(
+            || endless.state().get() == FutureState::Executing,
+            Some(GUARD),
+        )?;
+        drop(executor);
+        let after = settle(|names| !names.iter().any(|n| n == "tf-deadlines"));
+        assert!(!after.iter().any(|n| n == "tf-deadlines"), "{after:?}");
+        drop(endless);
+        // The dropped executor's worker leaves too, once its task saw the cancel.
+        let after = settle(|names| names.len() == before.len());
+        assert_eq!(after, before, "threads leaked");
         Ok(())
     })
 }

@@ -1,5 +1,5 @@
-//! Helpers for the executor tests (`executor_stop.rs`, `executor_shutdown.rs`,
-//! `executor_workers.rs`): a call that blocks a worker until released, and a custom task.
+//! Helpers for the executor tests (`executor/stop.rs`, `executor/shutdown.rs`,
+//! `executor/workers.rs`): a call that blocks a worker until released, and a custom task.
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, Ordering};

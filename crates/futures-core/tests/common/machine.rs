@@ -1,5 +1,5 @@
-//! Helpers for the tests of behaviour section A (`future_state.rs`, `future_protocol.rs`,
-//! `future_outcome.rs`): futures driven letter by letter through the protocol.
+//! Helpers for the tests of behaviour section A (`future/state.rs`, `future/protocol.rs`,
+//! `future/outcome.rs`): futures driven letter by letter through the protocol.
 
 use std::cell::Cell;
 use std::rc::Rc;

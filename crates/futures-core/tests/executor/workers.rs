@@ -6,7 +6,7 @@
 //! thread-count parts of e79 and e80 live in `tests/threads.rs`, which counts the process's
 //! threads and so must run in its own test binary.
 
-mod common;
+use crate::common;
 use common::executor::{blocking_call, wait_for, Flag};
 
 use std::error::Error;

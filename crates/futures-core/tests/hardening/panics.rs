@@ -6,7 +6,7 @@
 //! The panics these tests provoke on purpose carry the text `hardening:` (or a payload type of
 //! this file); the panic hook installed by [`quiet`] keeps them out of the test output.
 
-mod common;
+use crate::common;
 
 use std::convert::Infallible;
 use std::panic::{self, AssertUnwindSafe};

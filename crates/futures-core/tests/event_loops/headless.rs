@@ -3,7 +3,7 @@
 //!
 //! Busy workers are held with channels, never with sleeps.
 
-mod common;
+use crate::common;
 use common::Stream;
 
 use std::cell::Cell;

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use traits_futures::testing::Recorder;
 use traits_futures::{FutureState, Input, NotAvailable, ProtocolViolation, TaskError, TaskMessage};
 
-mod common;
+use crate::common;
 use common::machine::*;
 
 use FutureState::{Cancelled, Cancelling, Completed, Executing, Failed, Waiting};

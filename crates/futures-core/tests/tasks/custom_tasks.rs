@@ -13,7 +13,7 @@ use traits_futures::{
     TraitsExecutor,
 };
 
-#[path = "../../../examples/fizz_buzz_task.rs"]
+#[path = "../../../../examples/fizz_buzz_task.rs"]
 mod fizz_buzz_task;
 
 use fizz_buzz_task::{FizzBuzzFuture, FizzBuzzHandler, FizzBuzzMessage, FizzBuzzTask};

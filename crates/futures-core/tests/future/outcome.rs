@@ -12,7 +12,7 @@ use traits_futures::{
     TraitsExecutor,
 };
 
-mod common;
+use crate::common;
 use common::machine::*;
 
 use FutureState::{Cancelled, Cancelling, Completed, Executing, Failed, Waiting};

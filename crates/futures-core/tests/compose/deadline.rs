@@ -3,8 +3,6 @@
 //! (`CancelReason::Deadline`, distinct from a user's cancel); a task done in time is untouched;
 //! and the executor's timer thread leaves with the executor.
 
-mod common;
-
 use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::mpsc;
@@ -214,41 +212,4 @@ fn a_deadline_does_not_keep_a_dropped_detached_future_alive() {
         "the future (and its observer) was freed"
     );
     executor.shutdown(Some(TEST_TIMEOUT)).unwrap();
-}
-
-#[cfg(target_os = "linux")]
-#[test]
-fn stopping_an_executor_with_pending_deadlines_leaks_no_thread() -> common::threads::TestResult {
-    use common::threads::{live_threads, run_scenario, settle};
-    run_scenario("tf-scenario", || {
-        let before = live_threads();
-        let executor = TraitsExecutor::builder().max_workers(1).build()?;
-        let endless = endless_silent(&executor).with_timeout(&executor, Duration::from_secs(60));
-        executor.run_until(
-            || endless.state().get() == FutureState::Executing,
-            Some(GUARD),
-        )?;
-        let during = live_threads();
-        assert!(
-            during.iter().any(|n| n == "tf-deadlines"),
-            "the timer thread runs: {during:?}"
-        );
-        executor.shutdown(Some(TEST_TIMEOUT))?;
-        assert_eq!(endless.cancel_reason(), Some(CancelReason::Stopped));
-        let after = settle(|names| names.len() == before.len());
-        assert_eq!(after, before, "threads leaked");
-
-        // Dropped without shutdown: the timer thread is joined too.
-        let executor = TraitsExecutor::builder().max_workers(1).build()?;
-        let endless = endless_silent(&executor).with_timeout(&executor, Duration::from_secs(60));
-        executor.run_until(
-            || endless.state().get() == FutureState::Executing,
-            Some(GUARD),
-        )?;
-        drop(executor);
-        let after = settle(|names| !names.iter().any(|n| n == "tf-deadlines"));
-        assert!(!after.iter().any(|n| n == "tf-deadlines"), "{after:?}");
-        drop(endless);
-        Ok(())
-    })
 }

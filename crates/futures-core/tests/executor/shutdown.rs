@@ -3,9 +3,9 @@
 //! loop with nothing to do: behaviour e64–e70.
 //!
 //! Tests that need a busy pool block their tasks on channels, never on sleeps. `stop()` itself
-//! is in `executor_stop.rs`.
+//! is in `stop.rs`.
 
-mod common;
+use crate::common;
 use common::executor::{blocking_call, wait_for};
 
 use std::cell::RefCell;

@@ -3,9 +3,9 @@
 //! e71–e73 and e75.
 //!
 //! Tests that need a busy pool block their tasks on channels, never on sleeps. `shutdown()` is
-//! in `executor_shutdown.rs`, the worker pools in `executor_workers.rs`.
+//! in `shutdown.rs`, the worker pools in `workers.rs`.
 
-mod common;
+use crate::common;
 use common::executor::{blocking_call, wait_for, Flag};
 
 use std::cell::{Cell, RefCell};

@@ -7,7 +7,7 @@
 //! applies what has already arrived; a future whose task is still running becomes an orphan that
 //! delivers its task's last messages to itself whenever its state is read.
 
-mod common;
+use crate::common;
 
 use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};

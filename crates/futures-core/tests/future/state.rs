@@ -4,8 +4,8 @@
 //! Most tests build futures with `TaskFuture::detached` and feed them messages with `receive`,
 //! exactly as the event loop does; a few drive futures through a real executor. The pure
 //! transition function has its own unit tests in `src/machine.rs`. The protocol (a07–a11) is in
-//! `future_protocol.rs`, results, errors and the cancel callback (a12–a16) in
-//! `future_outcome.rs`.
+//! `protocol.rs`, results, errors and the cancel callback (a12–a16) in
+//! `outcome.rs`.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -18,7 +18,7 @@ use traits_futures::{
     TraitsExecutor,
 };
 
-mod common;
+use crate::common;
 use common::machine::*;
 
 use FutureState::{Cancelled, Cancelling, Completed, Executing, Failed, Waiting};
