@@ -20,6 +20,7 @@
 //! workload=latency load=L n=N median_us=.. p99_us=.. floor_median_us=.. floor_p99_us=.. ratio=X
 //! workload=memory load=L n=N bytes_per_future=B
 //! workload=stream-peers task=T peer=NAME lib_rate=R peer_rate=P ratio=X load=L   (ratio = library / peer)
+//! workload=call-peers peer=NAME n=N peer_n=M lib_rate=R peer_rate=P ratio=X load=L   (ratio = library / peer)
 //! workload=flood variant=NAME frames=F of=120 worst_ms=W age_frames=A lost=L load=L
 //! workload=process load=L calls=N call_rate=R thread_call_rate=T call_ratio=X messages=M message_rate=R thread_message_rate=T message_ratio=X
 //! ```
@@ -30,8 +31,9 @@
 //! `process` (`process.rs`, built with `--features process`) sets calls and messages through
 //! child processes beside the same work on threads.
 //!
-//! The last two are not against the floor: `stream-peers` (`stream_peers.rs`) sets the
-//! library's message rates beside plain channels, and `flood` (`flood.rs`) runs a GUI's frame
+//! The last three are not against the floor: `stream-peers` (`stream_peers.rs`) sets the
+//! library's message rates beside plain channels, `call-peers` (`call_peers.rs`) its call rate
+//! beside tokio's `spawn_blocking` and poll-promise, and `flood` (`flood.rs`) runs a GUI's frame
 //! loop beside a worker that floods it, for the library's modes and for two peers.
 //!
 //! `BENCH_LOAD=busy` measures under load by design, since a GUI's machine is often busy with
@@ -57,6 +59,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
+mod call_peers;
 mod collections;
 mod flood;
 mod floor;
@@ -306,6 +309,9 @@ fn main() {
         }
         if wanted("stream-peers") {
             stream_peers::run(load, scaled(10_000_000));
+        }
+        if wanted("call-peers") {
+            call_peers::run(load, scaled(1_000_000));
         }
         if wanted("flood") {
             flood::run(load);
