@@ -18,7 +18,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use crate::library::library_calls;
-use crate::{median, rounds, settle_allocator, Load, WORKERS};
+use crate::{peer_medians, settle_allocator, Load, WORKERS};
 
 /// A way to run a call off the main thread, beside the library.
 #[derive(Clone, Copy)]
@@ -91,32 +91,18 @@ impl Peer {
 /// Runs the workload: rounds alternate the library and every peer, and each line compares the
 /// medians.
 pub(crate) fn run(load: Load, n: usize) {
-    let mut library = Vec::new();
-    let mut peers: Vec<Vec<f64>> = vec![Vec::new(); PEERS.len()];
-    settle_allocator();
-    let verbose = std::env::var_os("BENCH_VERBOSE").is_some();
-    for round in 0..rounds() {
-        library.push(library_calls(n));
-        for (peer, rates) in PEERS.iter().zip(&mut peers) {
-            rates.push(peer.rate(peer.calls(n)));
-        }
-        if verbose {
-            let peer_rates: Vec<String> = PEERS
-                .iter()
-                .zip(&peers)
-                .map(|(peer, rates)| format!("{}={:.0}", peer.name(), rates[round]))
-                .collect();
-            eprintln!(
-                "  call-peers load={} round {round}: lib_rate={:.0} {}",
-                load.name(),
-                library[round],
-                peer_rates.join(" ")
-            );
-        }
-    }
-    let lib_rate = median(library);
-    for (peer, rates) in PEERS.iter().zip(peers) {
-        let peer_rate = median(rates);
+    let peers: Vec<crate::PeerRound> = PEERS
+        .iter()
+        .map(|&peer| {
+            (
+                peer.name(),
+                Box::new(move || peer.rate(peer.calls(n))) as Box<dyn Fn() -> f64>,
+            )
+        })
+        .collect();
+    let label = format!("call-peers load={}", load.name());
+    let (lib_rate, peer_rates) = peer_medians(&label, || library_calls(n), &peers);
+    for (peer, peer_rate) in PEERS.iter().zip(peer_rates) {
         println!(
             "workload=call-peers peer={} n={n} peer_n={} lib_rate={lib_rate:.0} peer_rate={peer_rate:.0} ratio={:.2} load={}",
             peer.name(),

@@ -225,6 +225,45 @@ fn compare_rates(
     );
 }
 
+/// A peer beside the library: its name, and a round of it (returns its rate).
+type PeerRound<'a> = (&'static str, Box<dyn Fn() -> f64 + 'a>);
+
+/// Rounds that alternate the library and each peer (`peers`: a name and a rate), for the
+/// workloads set beside peers rather than the floor; returns the medians, the library's then
+/// each peer's. `BENCH_VERBOSE` prints every round, labelled `label`.
+fn peer_medians(
+    label: &str,
+    library: impl Fn() -> f64,
+    peers: &[PeerRound<'_>],
+) -> (f64, Vec<f64>) {
+    let mut library_rates = Vec::new();
+    let mut peer_rates: Vec<Vec<f64>> = vec![Vec::new(); peers.len()];
+    settle_allocator();
+    let verbose = std::env::var_os("BENCH_VERBOSE").is_some();
+    for round in 0..rounds() {
+        library_rates.push(library());
+        for ((_, rate), rates) in peers.iter().zip(&mut peer_rates) {
+            rates.push(rate());
+        }
+        if verbose {
+            let this_round: Vec<String> = peers
+                .iter()
+                .zip(&peer_rates)
+                .map(|((name, _), rates)| format!("{name}={:.0}", rates[round]))
+                .collect();
+            eprintln!(
+                "  {label} round {round}: lib_rate={:.0} {}",
+                library_rates[round],
+                this_round.join(" ")
+            );
+        }
+    }
+    (
+        median(library_rates),
+        peer_rates.into_iter().map(median).collect(),
+    )
+}
+
 /// Minor page faults of this process so far (Linux; 0 elsewhere): a round that had to fault
 /// its memory in is slower for reasons of the allocator's state, not of the code measured.
 fn minor_faults() -> u64 {

@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use traits_futures::{submit_iteration, submit_progress, TraitsExecutor};
 
-use crate::{median, rounds, settle_allocator, Load, WORKERS};
+use crate::{peer_medians, settle_allocator, Load, WORKERS};
 
 /// A plain channel the workload runs on, beside the library.
 #[derive(Clone, Copy)]
@@ -143,33 +143,18 @@ impl Task {
 /// medians.
 pub(crate) fn run(load: Load, n: usize) {
     for task in [Task::Iteration, Task::Progress] {
-        let mut library = Vec::new();
-        let mut peers: Vec<Vec<f64>> = vec![Vec::new(); PEERS.len()];
-        settle_allocator();
-        let verbose = std::env::var_os("BENCH_VERBOSE").is_some();
-        for round in 0..rounds() {
-            library.push(task.library_rate(n));
-            for (peer, rates) in PEERS.iter().zip(&mut peers) {
-                rates.push(peer.rate(n));
-            }
-            if verbose {
-                let peer_rates: Vec<String> = PEERS
-                    .iter()
-                    .zip(&peers)
-                    .map(|(peer, rates)| format!("{}={:.0}", peer.name(), rates[round]))
-                    .collect();
-                eprintln!(
-                    "  stream-peers task={} load={} round {round}: lib_rate={:.0} {}",
-                    task.name(),
-                    load.name(),
-                    library[round],
-                    peer_rates.join(" ")
-                );
-            }
-        }
-        let lib_rate = median(library);
-        for (peer, rates) in PEERS.iter().zip(peers) {
-            let peer_rate = median(rates);
+        let peers: Vec<crate::PeerRound> = PEERS
+            .iter()
+            .map(|&peer| {
+                (
+                    peer.name(),
+                    Box::new(move || peer.rate(n)) as Box<dyn Fn() -> f64>,
+                )
+            })
+            .collect();
+        let label = format!("stream-peers task={} load={}", task.name(), load.name());
+        let (lib_rate, peer_rates) = peer_medians(&label, || task.library_rate(n), &peers);
+        for (peer, peer_rate) in PEERS.iter().zip(peer_rates) {
             println!(
                 "workload=stream-peers task={} peer={} lib_rate={lib_rate:.0} peer_rate={peer_rate:.0} ratio={:.2} load={}",
                 task.name(),
